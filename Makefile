@@ -1,0 +1,31 @@
+# Two entry points (see README.md): `make reproduce` and `make test`.
+# Both create .venv with the pinned versions in constraints.txt, so results can be re-created.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install reproduce test bench clean-venv
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+reproduce: $(STAMP)
+	$(BIN)/trends reproduce
+
+# nbval compares stored notebook outputs; tests/ holds unit, property and end-to-end tests.
+test: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest --nbval tests notebooks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_robust.py
+	$(BIN)/python benchmarks/bench_ingest.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,34 @@
+"""trends: clean attack-count tables into a tidy monthly panel and fit interrupted time series.
+
+The public API is imported lazily so that ``import trends`` stays fast and a command-line run
+only loads what it uses.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "ITS": "trends.its",
+    "ITSResults": "trends.results",
+    "clean": "trends.clean",
+    "read_table": "trends.io",
+    "TrendsError": "trends.errors",
+    "InputError": "trends.errors",
+    "SpecificationError": "trends.errors",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    if name in {"aliases", "clean", "cli", "errors", "events", "its", "panel", "plot", "report",
+                "results", "robust", "schema", "io", "atomic", "reproduce"}:
+        return importlib.import_module(f"trends.{name}")
+    raise AttributeError(f"module 'trends' has no attribute {name!r}")

@@ -1,0 +1,5 @@
+import sys
+
+from trends.cli import main
+
+sys.exit(main())

@@ -1,0 +1,71 @@
+"""Command-line interface: ``trends COMMAND ...``.
+
+Each sub-command lives in its own module under :mod:`trends.commands` and provides
+``register(subparsers)``, which adds its parser and sets ``func`` to a callable taking the parsed
+arguments and returning an exit status. Errors caused by input (:class:`~trends.errors.TrendsError`,
+missing or unreadable files) become one line on stderr and exit status 2; ``--debug`` shows the
+traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from trends import __version__
+from trends.errors import TrendsError
+
+#: Sub-command modules, in the order ``trends --help`` lists them.
+COMMANDS: tuple[str, ...] = ("clean", "fit", "robust", "reproduce")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser with every available sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="trends",
+        description="Clean attack-count tables into a monthly panel and fit interrupted "
+        "time-series models.",
+    )
+    parser.add_argument("--version", action="version", version=f"trends {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show a full traceback on errors (for bug reports)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"trends.commands.{name}")
+        except ModuleNotFoundError as exc:  # a command not built yet must not break the others
+            if exc.name != f"trends.commands.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``trends`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (TrendsError, OSError) as exc:
+        if args.debug:
+            raise
+        print(f"trends {args.command}: error: {_describe(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"trends {args.command}: interrupted; earlier outputs are intact", file=sys.stderr)
+        return 130
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename is not None:
+        reason = exc.strerror or exc.__class__.__name__
+        return f"{exc.filename}: {reason}"
+    return " ".join(str(exc).split())  # one line, whatever the message holds
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

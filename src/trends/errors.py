@@ -1,0 +1,70 @@
+"""Exceptions raised by :mod:`trends`.
+
+Every error a user can cause by bad input derives from :class:`TrendsError`. The CLI turns
+these into one line on stderr and exit status 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+
+
+class TrendsError(Exception):
+    """Base class for errors caused by user input or specification."""
+
+
+class InputError(TrendsError, ValueError):
+    """A problem in an input file, located by file, line and field.
+
+    Parameters
+    ----------
+    message
+        What is wrong, in plain words.
+    path
+        The input file (or directory) concerned.
+    line
+        1-based physical line number in the file (the header is line 1), if known.
+    field
+        Column or field name concerned, if any.
+    value
+        The offending value as seen in the file, if any.
+    expected
+        What would have been accepted.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | PathLike[str] | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        value: object = None,
+        expected: str | None = None,
+    ) -> None:
+        self.message = message
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.field = field
+        self.value = value
+        self.expected = expected
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = self.path or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+        parts = [where + ":"]
+        if self.field is not None:
+            parts.append(f"field '{self.field}':")
+        parts.append(self.message)
+        if self.value is not None:
+            parts.append(f"(saw {self.value!r})")
+        text = " ".join(parts)
+        if self.expected:
+            text += f"; expected {self.expected}"
+        return text
+
+
+class SpecificationError(TrendsError, ValueError):
+    """An invalid model or analysis specification (unknown column, bad interruption, ...)."""
