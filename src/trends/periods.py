@@ -1,0 +1,253 @@
+"""Reporting periods: months, quarters, half-years and years as reports print them.
+
+:func:`parse_period` turns the spellings found in security reports and spreadsheets into a
+:class:`Period`. Accepted forms (case-insensitive, stray whitespace ignored)::
+
+    month    2022-01  2022/1  2022.01  01/2022  1-2022  Jan 2022  January 2022  Jan-22
+             January-22  Jan. 2022  2022 Jan  January, 2022  2022-01-01 (day 1 only)
+    quarter  2022-Q1  2022Q1  Q1 2022  Q1-2022  Q1/22  1Q2022
+    half     2022-H1  2022H1  H1 2022  H1-2022
+    year     2022
+
+Fiscal years (``FY2022``, ``2021-22``) are rejected: they straddle calendar years.
+
+A two-digit year ``yy`` means ``20yy``. Anything else, month 00 or 13, quarter 5, half 3, a
+year before ``min_year`` or a period that starts after the ``horizon`` is rejected with an
+:class:`~trends.errors.InputError` that names the value and the accepted forms.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from trends.errors import InputError
+
+Freq = Literal["M", "Q", "H", "Y"]
+
+#: Shown in error messages: what :func:`parse_period` accepts.
+EXPECTED = (
+    "a month (2022-01, Jan 2022, January-22, 01/2022), quarter (2022-Q1, Q1 2022), "
+    "half-year (2022-H1, H1 2022) or year (2022)"
+)
+#: Earliest accepted year unless the caller says otherwise.
+MIN_YEAR = 1970
+
+_MONTHS = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
+    "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
+    "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11,
+    "november": 11, "dec": 12, "december": 12,
+}
+_N_SUB = {"M": 12, "Q": 4, "H": 2, "Y": 1}
+_SEP = r"\s*[-/.,_ ]\s*"
+
+_MON = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_PATTERNS: list[tuple[re.Pattern[str], Freq, str]] = [
+    # (regex, freq, group order): "ys" = year then sub-period, "sy" = sub-period then year
+    (re.compile(rf"^(\d{{4}}){_SEP}(\d{{1,2}})$"), "M", "ys"),
+    (re.compile(r"^(\d{4})(\d{2})$"), "M", "ys"),  # 202201 (compact month)
+    (re.compile(rf"^(\d{{4}})-(\d{{2}})-01(?:[T ]00:00(?::00)?)?$"), "M", "ys"),
+    (re.compile(rf"^(\d{{1,2}}){_SEP}(\d{{4}})$"), "M", "sy"),
+    (re.compile(rf"^({_MON})\.?(?:{_SEP}|\s*)(\d{{4}}|\d{{2}})$"), "M", "sy"),
+    (re.compile(rf"^(\d{{4}}){_SEP}({_MON})\.?$"), "M", "ys"),
+    (re.compile(rf"^(\d{{4}})(?:{_SEP})?q([0-9])$"), "Q", "ys"),
+    (re.compile(rf"^q([0-9])(?:{_SEP})?(\d{{4}}|\d{{2}})$"), "Q", "sy"),
+    (re.compile(r"^([0-9])q\s*(\d{4}|\d{2})$"), "Q", "sy"),
+    (re.compile(rf"^(\d{{4}})(?:{_SEP})?h([0-9])$"), "H", "ys"),
+    (re.compile(rf"^h([0-9])(?:{_SEP})?(\d{{4}}|\d{{2}})$"), "H", "sy"),
+    (re.compile(r"^(\d{4})$"), "Y", "y"),
+]
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A calendar month, quarter, half-year or year.
+
+    Parameters
+    ----------
+    year
+        Calendar year.
+    freq
+        ``"M"`` month, ``"Q"`` quarter, ``"H"`` half-year or ``"Y"`` year.
+    sub
+        Month (1-12), quarter (1-4) or half (1-2); 1 for a year.
+    """
+
+    year: int
+    freq: Freq
+    sub: int = 1
+
+    def __post_init__(self) -> None:
+        if self.freq not in _N_SUB:
+            raise ValueError(f"unknown period frequency {self.freq!r}")
+        if not 1 <= self.sub <= _N_SUB[self.freq]:
+            raise ValueError(f"{self.freq} sub-period {self.sub} out of range")
+
+    @property
+    def label(self) -> str:
+        """Canonical spelling: ``2022-01``, ``2022-Q1``, ``2022-H1`` or ``2022``."""
+        if self.freq == "M":
+            return f"{self.year:04d}-{self.sub:02d}"
+        if self.freq == "Y":
+            return f"{self.year:04d}"
+        return f"{self.year:04d}-{self.freq}{self.sub}"
+
+    @property
+    def is_month(self) -> bool:
+        """True for a single calendar month."""
+        return self.freq == "M"
+
+    @property
+    def first_month(self) -> int:
+        """Calendar month (1-12) in which the period starts."""
+        width = 12 // _N_SUB[self.freq]
+        return (self.sub - 1) * width + 1
+
+    @property
+    def n_months(self) -> int:
+        """Number of calendar months the period covers."""
+        return 12 // _N_SUB[self.freq]
+
+    @property
+    def start(self) -> str:
+        """First month as ``YYYY-MM``."""
+        return f"{self.year:04d}-{self.first_month:02d}"
+
+    @property
+    def end(self) -> str:
+        """Last month as ``YYYY-MM``."""
+        return f"{self.year:04d}-{self.first_month + self.n_months - 1:02d}"
+
+    def months(self) -> list[str]:
+        """Every month the period covers, as ``YYYY-MM`` strings."""
+        return [f"{self.year:04d}-{m:02d}" for m in range(self.first_month,
+                                                           self.first_month + self.n_months)]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def default_horizon(today: _dt.date | None = None) -> Period:
+    """The latest acceptable period by default: December of next year.
+
+    A published figure cannot describe a period that has not started; one year of slack
+    allows for clock skew and forward-dated filenames.
+    """
+    today = today or _dt.date.today()
+    return Period(today.year + 1, "M", 12)
+
+
+def _year(text: str) -> int:
+    return 2000 + int(text) if len(text) == 2 else int(text)
+
+
+def _match(text: str) -> tuple[int, Freq, int] | None:
+    for pattern, freq, order in _PATTERNS:
+        m = pattern.match(text)
+        if not m:
+            continue
+        if order == "y":
+            return int(m.group(1)), freq, 1
+        a, b = m.group(1), m.group(2)
+        year_s, sub_s = (a, b) if order == "ys" else (b, a)
+        sub = _MONTHS[sub_s] if sub_s in _MONTHS else int(sub_s)
+        return _year(year_s), freq, sub
+    return None
+
+
+def parse_period(
+    value: object,
+    *,
+    horizon: Period | str | None = None,
+    min_year: int = MIN_YEAR,
+    path: str | None = None,
+    line: int | None = None,
+    field: str | None = "period",
+) -> Period:
+    """Parse one period spelling (see the module docstring for the accepted forms).
+
+    Parameters
+    ----------
+    value
+        The cell as read: a string, an ``int`` year, or a ``datetime``/``date``/``Timestamp``
+        on the first day of a month (Excel month cells).
+    horizon
+        Latest acceptable period (a :class:`Period` or its label); periods starting after its
+        last month are rejected. ``None`` means :func:`default_horizon`.
+    min_year
+        Earliest acceptable year.
+    path, line, field
+        Location used in the error message.
+
+    Returns
+    -------
+    Period
+
+    Raises
+    ------
+    InputError
+        If the value is not a recognised spelling, is out of range or lies beyond the horizon.
+    """
+
+    def fail(message: str, expected: str = EXPECTED) -> InputError:
+        return InputError(message, path=path, line=line, field=field, value=value,
+                          expected=expected)
+
+    if isinstance(value, bool):
+        raise fail("not a period")
+    if isinstance(value, _dt.datetime | _dt.date):  # pandas Timestamp is a datetime
+        if value.day != 1 or (isinstance(value, _dt.datetime) and value.time() != _dt.time()):
+            raise fail("a date that is not the first day of a month is not a reporting period")
+        parsed: tuple[int, Freq, int] | None = (value.year, "M", value.month)
+    elif isinstance(value, int):
+        parsed = (value, "Y", 1)
+    elif isinstance(value, float) and value.is_integer():
+        parsed = (int(value), "Y", 1)
+    else:
+        text = re.sub(r"\s+", " ", str(value).replace("\ufeff", "")).strip().casefold()
+        text = text.replace("\u2013", "-").replace("\u2014", "-")
+        if not text:
+            raise fail("empty period")
+        parsed = _match(text)
+    if parsed is None:
+        raise fail("unrecognised period")
+    year, freq, sub = parsed
+    if freq == "M" and sub == (year + 1) % 100 and isinstance(value, str) and "-" in value:
+        raise fail("looks like a fiscal year, which straddles two calendar years",
+                   "a calendar " + EXPECTED)
+    if not 1 <= sub <= _N_SUB[freq]:
+        kind = {"M": "month", "Q": "quarter", "H": "half-year"}[freq]
+        raise fail(f"{kind} {sub} out of range", f"{kind} 1-{_N_SUB[freq]}")
+    if year < min_year:
+        raise fail(f"year {year} is before {min_year}", f"a year from {min_year} on")
+    period = Period(year, freq, sub)
+    limit = default_horizon() if horizon is None else horizon
+    if isinstance(limit, str):
+        limit = parse_period(limit, horizon=Period(9999, "Y"), min_year=0)
+    if period.start > limit.end:
+        raise fail(f"period lies in the future (after {limit.end})",
+                   f"a period up to {limit.end}")
+    return period
+
+
+def try_parse_period(value: object, **kwargs: object) -> Period | None:
+    """:func:`parse_period`, returning ``None`` instead of raising (for header detection)."""
+    try:
+        return parse_period(value, **kwargs)  # type: ignore[arg-type]
+    except InputError:
+        return None
+
+
+def month_range(start: str, end: str) -> list[str]:
+    """All months from ``start`` to ``end`` inclusive (``YYYY-MM`` strings)."""
+    y0, m0 = map(int, start.split("-"))
+    y1, m1 = map(int, end.split("-"))
+    out = []
+    y, m = y0, m0
+    while (y, m) <= (y1, m1):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
