@@ -1,0 +1,604 @@
+"""Readers for PIPS-style count tables: long CSV, wide report tables and Excel workbooks.
+
+Every reader returns the same *raw long frame*: one row per raw data cell with all values kept
+as the text the file holds (nothing is interpreted here; :mod:`trends.clean` does that), plus
+the location of the cell for the audit trail:
+
+``file``
+    The file label (the path as given, or relative to ``base``).
+``line``
+    Physical 1-based line number (CSV; the header is usually line 1) or sheet row (Excel).
+``field``
+    The column the value came from (``value`` in a long table, the column header in a wide one).
+``role``
+    ``""`` for an ordinary cell; ``"total_column"`` for a cell of a wide table's *Total*
+    column (its ``period`` is the calendar year when the other columns are its 12 months, else
+    empty: the cleaner checks it against its parts and does not double-count it).
+
+followed by :data:`RAW_COLUMNS` (``source_org, period, region, group, measure, value, url, quote,
+flag, note, published``; optional ones are ``""`` when absent).
+
+Files are decoded as UTF-8 (with or without BOM), UTF-16 when it has a BOM, else cp1252 and
+finally latin-1; the delimiter (comma, semicolon or tab) is taken from the header line. Lines
+before the header that start with ``#`` may set constants for every row, e.g.
+``# source_org: PIPS`` or ``# measure: attacks`` (useful for wide tables as reports print them).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from trends import aliases
+from trends.errors import InputError
+from trends.periods import try_parse_period
+from trends.schema import LONG_REQUIRED
+
+#: Columns of the raw long frame after ``file, line, field``.
+RAW_COLUMNS: tuple[str, ...] = (
+    *LONG_REQUIRED, "url", "quote", "flag", "note", "published",
+)
+#: Location columns heading the raw long frame.
+LOCATION_COLUMNS: tuple[str, ...] = ("file", "line", "field", "role")
+#: File name endings read from a folder (other files, and hidden files, are skipped).
+TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+#: Accepted ``format`` values for the PIPS-style readers.
+FORMATS: tuple[str, ...] = ("auto", "long", "wide")
+
+# Header spellings accepted for the standard columns (normalised keys).
+_COLUMN_ALIASES: dict[str, str] = {
+    "source_org": "source_org", "source org": "source_org", "source": "source_org",
+    "organisation": "source_org", "organization": "source_org", "org": "source_org",
+    "period": "period", "month": "period", "quarter": "period", "year": "period",
+    "region": "region", "province": "region", "province/region": "region", "area": "region",
+    "group": "group", "perpetrator": "group", "perpetrators": "group", "actor": "group",
+    "measure": "measure", "indicator": "measure", "variable": "measure",
+    "value": "value", "count": "value",
+    "url": "url", "link": "url", "source url": "url", "source_url": "url",
+    "quote": "quote", "flag": "flag", "note": "note", "notes": "note",
+    "published": "published", "publication date": "published",
+}
+_LABEL_KINDS = ("period", "region", "group", "measure")
+_TOTAL_HEADERS = {"total", "grand total", "totals", "sum", "overall"}
+_BINARY_CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r", "\f", "\v"}
+
+
+@dataclass
+class Grid:
+    """A decoded table: header, data rows and their physical line numbers."""
+
+    label: str
+    header: list[str]
+    header_line: int
+    rows: list[list[str]]
+    lines: list[int]
+    preamble: dict[str, str] = field(default_factory=dict)
+    encoding: str = "utf-8"
+    delimiter: str = ","
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def expand_inputs(
+    inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *,
+    base: str | os.PathLike[str] | None = None,
+) -> list[tuple[Path, str]]:
+    """Expand files and folders into a sorted, de-duplicated list of ``(path, label)``.
+
+    Folders contribute their files ending in :data:`TABLE_SUFFIXES` (not recursive; hidden files
+    skipped). The label is the path relative to ``base`` when given, else the path as typed. The
+    result is sorted by label so that output does not depend on the order of the inputs.
+
+    Raises
+    ------
+    InputError
+        For a path that does not exist or a folder without tables.
+    """
+    if isinstance(inputs, str | os.PathLike):
+        inputs = [inputs]
+    found: dict[Path, str] = {}
+    items = list(inputs)
+    if not items:
+        raise InputError("no input given", expected="at least one file or folder")
+    for item in items:
+        path = Path(item)
+        if not path.exists():
+            raise InputError("no such file or folder", path=path,
+                             expected="an existing file or folder")
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir()
+                           if p.is_file() and not p.name.startswith(".")
+                           and p.suffix.lower() in TABLE_SUFFIXES)
+            if not files:
+                raise InputError("folder holds no tables", path=path,
+                                 expected=f"files ending in {', '.join(TABLE_SUFFIXES)}")
+        elif path.is_file():
+            files = [path]
+        else:
+            raise InputError("not a regular file or folder", path=path,
+                             expected="a file or folder")
+        for f in files:
+            label = os.path.relpath(f, base) if base is not None else str(f)
+            found.setdefault(f.resolve(), label)
+    return sorted(((p, lab) for p, lab in found.items()), key=lambda t: t[1])
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def decode_bytes(data: bytes, label: str) -> tuple[str, str]:
+    """Decode a text table; return ``(text, encoding)``.
+
+    UTF-8 (BOM stripped) is tried first, UTF-16 only with a BOM, then cp1252, then latin-1.
+
+    Raises
+    ------
+    InputError
+        For an empty file or one that looks binary (NUL or other control bytes).
+    """
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise InputError("file is empty", path=label, line=1,
+                         expected="a header row and at least one data row")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text, enc = data.decode("utf-16"), "utf-16"
+    else:
+        if b"\x00" in data:
+            raise InputError("binary file (NUL bytes)", path=label,
+                             expected="a text table (CSV/TSV) or an .xlsx workbook")
+        if data.startswith(b"\xef\xbb\xbf"):
+            data, enc = data[3:], "utf-8-sig"
+        else:
+            enc = "utf-8"
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                text, enc = data.decode("cp1252"), "cp1252"
+            except UnicodeDecodeError:
+                text, enc = data.decode("latin-1"), "latin-1"
+    sample = text[:65536]
+    n_ctrl = sum(ch in _BINARY_CONTROL for ch in sample)
+    if n_ctrl and (n_ctrl > 8 or n_ctrl / max(len(sample), 1) > 0.001):
+        raise InputError("binary file (control characters)", path=label,
+                         expected="a text table (CSV/TSV) or an .xlsx workbook")
+    return text.lstrip("\ufeff"), enc
+
+
+def _sniff_delimiter(line: str) -> str:
+    counts = {d: line.count(d) for d in (",", ";", "\t")}
+    best = max(counts.values())
+    if best == 0:
+        return ","
+    return next(d for d in (",", "\t", ";") if counts[d] == best)
+
+
+def _preamble_entry(text: str, label: str, line: int) -> tuple[str, str]:
+    body = text.lstrip("#").strip()
+    if not body:
+        return "", ""
+    if ":" not in body:
+        return "", ""  # a free comment
+    key, value = body.split(":", 1)
+    name = _COLUMN_ALIASES.get(aliases.normalise_key(key))
+    if name is None or name == "value":
+        return "", ""  # free comment such as '# Source: table 3' with unknown key
+    return name, value.strip()
+
+
+def read_csv_grid(path: str | os.PathLike[str], label: str | None = None) -> Grid:
+    """Read a delimited text table into a :class:`Grid` (no interpretation of cells)."""
+    label = label or str(path)
+    data = Path(path).read_bytes()
+    text, enc = decode_bytes(data, label)
+    first = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")),
+                 "")
+    delim = _sniff_delimiter(first)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=False)
+    header: list[str] | None = None
+    header_line = 0
+    preamble: dict[str, str] = {}
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    prev = 0
+    try:
+        for record in reader:
+            start, prev = prev + 1, reader.line_num
+            if not any(c.strip() for c in record):
+                continue
+            if header is None:
+                if record[0].lstrip().startswith("#"):
+                    key, value = _preamble_entry(delim.join(record), label, start)
+                    if key:
+                        preamble[key] = value
+                    continue
+                header, header_line = record, start
+                continue
+            rows.append(record)
+            lines.append(start)
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV ({exc})", path=label, line=reader.line_num,
+                         expected="well-formed quoting") from None
+    if header is None:
+        raise InputError("no header row (only comments or blank lines)", path=label,
+                         line=1, expected="a header row and at least one data row")
+    return Grid(label, [h.strip() for h in header], header_line, rows, lines, preamble, enc,
+                delim)
+
+
+def _cell_text(value: object) -> str:
+    import datetime as dt
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time():
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def read_xlsx_grid(path: str | os.PathLike[str], label: str | None = None) -> Grid:
+    """Read the first worksheet of an .xlsx workbook into a :class:`Grid`.
+
+    Merged cells take the value of their top-left cell. When the first header row holds a cell
+    merged across columns (e.g. a year over its months), the first two rows form the header and
+    their texts are joined (``"2022" + "Jan"`` -> ``"2022 Jan"``).
+    """
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    label = label or str(path)
+    if Path(path).stat().st_size == 0:
+        raise InputError("file is empty", path=label, line=1,
+                         expected="a header row and at least one data row")
+    try:
+        wb = openpyxl.load_workbook(path, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise InputError(f"not a readable .xlsx workbook ({exc.__class__.__name__})",
+                         path=label, expected="an Excel .xlsx workbook") from None
+    ws = wb.worksheets[0]
+    cells = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    horizontal_top: set[int] = set()
+    for rng in ws.merged_cells.ranges:
+        top = cells[rng.min_row - 1][rng.min_col - 1] if rng.min_row - 1 < len(cells) else ""
+        for r in range(rng.min_row, rng.max_row + 1):
+            for c in range(rng.min_col, rng.max_col + 1):
+                if r - 1 < len(cells) and c - 1 < len(cells[r - 1]):
+                    cells[r - 1][c - 1] = top
+        if rng.max_col > rng.min_col:
+            horizontal_top.add(rng.min_row)
+    numbered = [(i + 1, row) for i, row in enumerate(cells) if any(c.strip() for c in row)]
+    preamble: dict[str, str] = {}
+    while numbered and numbered[0][1][0].lstrip().startswith("#"):
+        key, value = _preamble_entry(" ".join(c for c in numbered[0][1] if c), label,
+                                     numbered[0][0])
+        if key:
+            preamble[key] = value
+        numbered.pop(0)
+    if not numbered:
+        raise InputError("worksheet has no header row", path=label, line=1,
+                         expected="a header row and at least one data row")
+    header_line, header = numbered.pop(0)
+    if header_line in horizontal_top and numbered:
+        _, second = numbered.pop(0)
+        header = [a if a == b or not b else (b if not a else f"{a} {b}")
+                  for a, b in zip(header, second, strict=True)]
+    return Grid(label, [h.strip() for h in header], header_line,
+                [r for _, r in numbered], [n for n, _ in numbered], preamble, "xlsx", "")
+
+
+def read_grid(path: str | os.PathLike[str], label: str | None = None) -> Grid:
+    """Read a CSV/TSV/text or .xlsx file into a :class:`Grid` by its name ending."""
+    suffix = Path(path).suffix.lower()
+    label = label or str(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return read_xlsx_grid(path, label)
+    if suffix == ".xls":
+        raise InputError("old binary Excel (.xls) is not supported", path=label,
+                         expected="an .xlsx workbook or a CSV file")
+    return read_csv_grid(path, label)
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def _canonical_header(grid: Grid) -> list[str]:
+    """Header names mapped to standard names where recognised; checks blanks and duplicates."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(grid.header):
+        key = aliases.normalise_key(raw)
+        name = _COLUMN_ALIASES.get(key, raw.strip())
+        if not raw.strip():
+            name = ""
+        if name:
+            if name in seen:
+                raise InputError("duplicated column", path=grid.label, line=grid.header_line,
+                                 field=raw.strip(), expected="each column name once")
+            seen[name] = i
+        names.append(name)
+    return names
+
+
+def _check_widths(grid: Grid, names: list[str]) -> int:
+    """Trim trailing unnamed empty columns; reject ragged rows. Returns the used width."""
+    width = len(names)
+    while width and not names[width - 1] and all(
+        len(r) < width or not r[width - 1].strip() for r in grid.rows
+    ):
+        width -= 1
+    for row, line in zip(grid.rows, grid.lines, strict=True):
+        if len(row) < width:
+            if grid.delimiter == "":  # Excel: a short row only means empty trailing cells
+                row.extend([""] * (width - len(row)))
+                continue
+            raise InputError(f"row has {len(row)} fields but the header has {width}",
+                             path=grid.label, line=line,
+                             expected=f"{width} fields (use empty cells for missing values)")
+        if len(row) > width and any(c.strip() for c in row[width:]):
+            raise InputError(f"row has {len(row)} fields but the header has {width}",
+                             path=grid.label, line=line, field=f"column {width + 1}",
+                             value=next(c for c in row[width:] if c.strip()),
+                             expected=f"{width} fields")
+    for i in range(width):
+        if not names[i] and i > 0 and any(i < len(r) and r[i].strip() for r in grid.rows):
+            raise InputError(f"column {i + 1} has values but no header", path=grid.label,
+                             line=grid.header_line, field=f"column {i + 1}",
+                             expected="a column name")
+    return width
+
+
+def _classify_header(text: str) -> str | None:
+    key = aliases.normalise_key(text)
+    if key in _TOTAL_HEADERS:
+        return "total"
+    if try_parse_period(text, horizon="9999") is not None:
+        return "period"
+    if aliases.load("measure").lookup(text):
+        return "measure"
+    if aliases.load("region").lookup(text):
+        return "region"
+    if aliases.load("group").lookup(text):
+        return "group"
+    return None
+
+
+def _classify_values(values: Sequence[str]) -> str | None:
+    vals = [v for v in values if v.strip()]
+    if not vals:
+        return None
+    for kind in ("period", "region", "measure", "group"):
+        if kind == "period":
+            ok = all(try_parse_period(v, horizon="9999") is not None for v in vals)
+        else:
+            ok = all(aliases.load(kind).lookup(v) for v in vals)
+        if ok:
+            return kind
+    return None
+
+
+def _empty_frame() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object" if c == "line" else "str")
+                         for c in (*LOCATION_COLUMNS, *RAW_COLUMNS)})
+
+
+def _frame(records: list[dict[str, object]]) -> pd.DataFrame:
+    df = pd.DataFrame.from_records(records, columns=[*LOCATION_COLUMNS, *RAW_COLUMNS])
+    df["line"] = df["line"].astype("int64")
+    for c in df.columns:
+        if c != "line":
+            df[c] = df[c].astype("str")
+    return df
+
+
+def grid_to_long(
+    grid: Grid, *, format: str = "auto", defaults: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """Turn a :class:`Grid` into the raw long frame (see the module docstring).
+
+    Parameters
+    ----------
+    grid
+        The decoded table.
+    format
+        ``"long"`` (header must hold ``source_org, period, region, group, measure, value``),
+        ``"wide"`` (value columns are periods, measures, regions or groups) or ``"auto"``
+        (long when the header has a ``value`` column or at least three long columns).
+    defaults
+        Constants for columns the table lacks; ``# key: value`` preamble lines override them.
+    """
+    if format not in FORMATS:
+        raise InputError("unknown table format", value=format, expected=" or ".join(FORMATS))
+    names = _canonical_header(grid)
+    width = _check_widths(grid, names)
+    names = names[:width]
+    consts = {**(defaults or {}), **grid.preamble}
+    if not grid.rows:
+        raise InputError("no data rows (header only)", path=grid.label, line=grid.header_line,
+                         expected="at least one data row below the header")
+    present = set(names)
+    is_long = format == "long" or (
+        format == "auto" and ("value" in present or len(present & set(LONG_REQUIRED)) >= 3)
+    )
+    if is_long:
+        return _long_records(grid, names, consts)
+    return _wide_records(grid, names, consts)
+
+
+def _long_records(grid: Grid, names: list[str], consts: dict[str, str]) -> pd.DataFrame:
+    missing = [c for c in LONG_REQUIRED if c not in names and c not in consts]
+    if missing:
+        raise InputError("missing required column", path=grid.label, line=grid.header_line,
+                         field=missing[0],
+                         expected="a header with columns " + ",".join(LONG_REQUIRED))
+    idx = {n: i for i, n in enumerate(names) if n}
+    records = []
+    for row, line in zip(grid.rows, grid.lines, strict=True):
+        rec: dict[str, object] = {"file": grid.label, "line": line, "field": "value",
+                                  "role": ""}
+        for c in RAW_COLUMNS:
+            rec[c] = row[idx[c]] if c in idx else consts.get(c, "")
+        records.append(rec)
+    return _frame(records)
+
+
+def _wide_records(grid: Grid, names: list[str], consts: dict[str, str]) -> pd.DataFrame:
+    meta = {n: i for i, n in enumerate(names) if n in RAW_COLUMNS and n != "value"}
+    label_col: int | None = None
+    label_kind: str | None = None
+    for i, n in enumerate(names):
+        if n in _LABEL_KINDS:
+            label_col, label_kind = i, n
+            break
+    value_cols = [i for i, n in enumerate(names) if i not in meta.values() and i != label_col]
+    if label_col is None and value_cols and value_cols[0] == 0:
+        # first column is the row label without a recognised header: infer from its cells
+        label_kind = _classify_values([r[0] for r in grid.rows])
+        if label_kind is None:
+            raise InputError("cannot tell what the first column holds", path=grid.label,
+                             line=grid.header_line, field=grid.header[0] or "column 1",
+                             expected="a column named period, region, group or measure, "
+                             "or row labels that are all periods, regions, groups or measures")
+        label_col = 0
+        value_cols = value_cols[1:]
+    if not value_cols:
+        raise InputError("no value columns", path=grid.label, line=grid.header_line,
+                         expected="a long table with a 'value' column, or a wide table whose "
+                         "columns are periods, measures, regions or groups")
+    kinds: dict[int, str] = {}
+    for i in value_cols:
+        kind = _classify_header(grid.header[i])
+        if kind is None:
+            hints = []
+            for k in ("measure", "region", "group"):
+                hints += aliases.load(k).suggest(grid.header[i])
+            hint = f" (did you mean {hints[0]!r}?)" if hints else ""
+            raise InputError(f"column header is not a period, measure, region or group{hint}",
+                             path=grid.label, line=grid.header_line, field=grid.header[i],
+                             expected="long-table columns " + ",".join(LONG_REQUIRED)
+                             + " or wide-table columns that are periods/measures/regions")
+        kinds[i] = kind
+    real = sorted({k for k in kinds.values() if k != "total"})
+    if len(real) != 1:
+        first = {k: next(grid.header[i] for i in value_cols if kinds[i] == k) for k in real}
+        raise InputError("value columns mix kinds: " + ", ".join(
+            f"{k} ({h!r})" for k, h in first.items()), path=grid.label, line=grid.header_line,
+            expected="value columns that are all periods, all measures, all regions or "
+            "all groups")
+    col_kind = real[0]
+    if col_kind == label_kind:
+        raise InputError(f"row labels and column headers are both {col_kind}s",
+                         path=grid.label, line=grid.header_line,
+                         field=grid.header[label_col] if label_col is not None else None,
+                         expected="rows and columns of different kinds")
+    total_period = ""
+    if col_kind == "period":
+        months = [try_parse_period(grid.header[i], horizon="9999") for i in value_cols
+                  if kinds[i] != "total"]
+        years = {p.year for p in months if p}
+        if all(p and p.is_month for p in months) and len(years) == 1 and len(months) == 12:
+            total_period = str(years.pop())
+    for k in ("source_org", "measure", "period"):
+        if k not in meta and k != col_kind and k != label_kind and k not in consts:
+            raise InputError(f"wide table does not say its {k}", path=grid.label,
+                             line=grid.header_line, field=k,
+                             expected=f"a '{k}' column or a '# {k}: ...' line above the header")
+    records = []
+    for row, line in zip(grid.rows, grid.lines, strict=True):
+        base = {c: consts.get(c, "") for c in RAW_COLUMNS if c != "value"}
+        base.setdefault("region", "")
+        if "region" not in meta and label_kind != "region" and col_kind != "region":
+            base["region"] = base["region"] or "national"
+        if "group" not in meta and label_kind != "group" and col_kind != "group":
+            base["group"] = base["group"] or "all"
+        for c, i in meta.items():
+            base[c] = row[i]
+        if label_col is not None and label_kind is not None:
+            base[label_kind] = row[label_col]
+        for i in value_cols:
+            rec: dict[str, object] = {"file": grid.label, "line": line,
+                                      "field": grid.header[i], "role": "", **base}
+            if kinds[i] == "total":
+                if col_kind != "period":
+                    rec[col_kind] = grid.header[i]
+                else:
+                    rec["period"] = total_period
+                    rec["role"] = "total_column"
+            else:
+                rec[col_kind] = grid.header[i]
+            rec["value"] = row[i]
+            records.append(rec)
+    return _frame(records)
+
+
+# --------------------------------------------------------------------------- public
+
+
+def read_table(
+    path: str | os.PathLike[str],
+    *,
+    format: str = "auto",
+    defaults: dict[str, str] | None = None,
+    label: str | None = None,
+) -> pd.DataFrame:
+    """Read one PIPS-style table (long or wide; CSV/TSV or .xlsx) into the raw long frame.
+
+    Parameters
+    ----------
+    path
+        The file.
+    format
+        ``"auto"``, ``"long"`` or ``"wide"`` (see :func:`grid_to_long`).
+    defaults
+        Constants for columns the table lacks (e.g. ``{"source_org": "PIPS"}``).
+    label
+        Name used for the file in the output and in error messages (default: the path).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``file, line, field`` and :data:`RAW_COLUMNS`, all text except ``line``.
+
+    Raises
+    ------
+    InputError
+        Naming the file, line and field for every kind of malformed input.
+    """
+    p = Path(path)
+    label = label or str(path)
+    if not p.exists():
+        raise InputError("no such file", path=label, expected="an existing file")
+    if p.is_dir():
+        raise InputError("is a folder, not a file", path=label,
+                         expected="a file (use read_inputs for folders)")
+    return grid_to_long(read_grid(p, label), format=format, defaults=defaults)
+
+
+def read_inputs(
+    inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *,
+    format: str = "auto",
+    defaults: dict[str, str] | None = None,
+    base: str | os.PathLike[str] | None = None,
+) -> pd.DataFrame:
+    """Read files and folders (see :func:`expand_inputs`) into one raw long frame."""
+    frames = [read_table(p, format=format, defaults=defaults, label=lab)
+              for p, lab in expand_inputs(inputs, base=base)]
+    if not frames:
+        return _empty_frame()
+    return pd.concat(frames, ignore_index=True)
