@@ -1,0 +1,456 @@
+"""Batched maximum-likelihood fits of many related GLMs at once (numpy only).
+
+Every robustness computation in :mod:`trends.robust` fits the *same* model many times: once per
+break-date placement (the design changes in a few columns) or once per bootstrap replicate (the
+outcome changes). Looping over statsmodels does this one fit at a time; here all fits advance
+together.
+
+Design of a batch
+-----------------
+Fit ``b`` uses the design ``[base | extra[b].T]``: ``base`` (``n x q``) is shared by every fit
+(intercept, trend, seasonal terms, covariates), ``extra`` (``B x m x n``) holds the few columns
+that differ between fits (level and slope columns of the interruptions), or is ``None``. The
+outcome is ``y`` (``n``, shared) or ``Y`` (``B x n``, one per fit).
+
+Speed comes from never forming a ``B x n x p`` design: the cross-products of the shared block
+with fit-specific weights ``w`` are one matrix product ``w @ K`` with ``K[i] = vec(x_i x_i')``
+(``n x q^2``), the cross-products with the varying columns are one ``(B m) x n`` by ``n x q``
+product, and only the tiny ``m x m`` block is batched.
+
+Families
+--------
+gaussian
+    Least squares in closed form (one normal-equation solve per fit). ``llf`` is the Gaussian
+    profile log-likelihood and the information criteria count the ``p`` coefficients (not the
+    variance), as ``statsmodels.OLS`` does.
+poisson, quasipoisson
+    Iteratively reweighted least squares (Newton's method for the canonical log link), started
+    like statsmodels' GLM (``mu0 = (y + mean(y)) / 2``). Quasi-Poisson coefficients are the
+    Poisson ones; its ``llf``/``aic``/``bic`` are those of the Poisson likelihood and ``scale`` is
+    the Pearson chi-square over the residual degrees of freedom.
+negbin (NB2)
+    ``alpha=None`` (default): the dispersion is re-estimated by maximum likelihood for every fit
+    jointly with the coefficients, as ``statsmodels.discrete.NegativeBinomial(loglike_method=
+    "nb2")`` does; the coefficients are updated by Fisher scoring and ``log(1/alpha)`` by Newton
+    steps, alternately (coefficients and dispersion are orthogonal in NB2, so this converges
+    quickly); ``alpha`` counts as a parameter in AIC/BIC. ``alpha=<float>``: the dispersion is held
+    fixed, as in ``statsmodels.GLM(family=NegativeBinomial(alpha=...))``, and is not counted.
+
+All fits are run to a relative change in the coefficients below ``tol`` (default ``1e-10``),
+tighter than statsmodels' defaults, so results agree with a statsmodels refit to ~1e-8.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy import special
+
+from trends.errors import SpecificationError
+
+Family = Literal["gaussian", "poisson", "quasipoisson", "negbin"]
+FAMILIES: tuple[str, ...] = ("gaussian", "poisson", "quasipoisson", "negbin")
+
+_LOG_2PI = float(np.log(2.0 * np.pi))
+_ETA_MAX = 700.0  # exp() overflows past ~709; a divergent fit is flagged instead of crashing
+
+
+@dataclass(frozen=True)
+class BatchFit:
+    """Results of a batch of fits (one row per fit).
+
+    Attributes
+    ----------
+    params
+        ``B x p`` coefficients, shared columns first then the varying ones.
+    llf
+        Log-likelihood of each fit.
+    nobs
+        Number of observations used (the same for every fit).
+    k_params
+        Number of estimated parameters counted in AIC/BIC.
+    alpha
+        NB2 dispersion of each fit (``None`` for other families).
+    scale
+        Residual variance (gaussian, ``SSR / (n - p)``), Pearson scale (quasipoisson), else 1.
+    converged
+        Whether each fit met the tolerance within ``maxiter`` iterations.
+    """
+
+    params: np.ndarray
+    llf: np.ndarray
+    nobs: int
+    k_params: int
+    alpha: np.ndarray | None
+    scale: np.ndarray
+    converged: np.ndarray
+
+    @property
+    def aic(self) -> np.ndarray:
+        """Akaike information criterion, ``-2 llf + 2 k``."""
+        return -2.0 * self.llf + 2.0 * self.k_params
+
+    @property
+    def bic(self) -> np.ndarray:
+        """Bayesian information criterion, ``-2 llf + log(n) k``."""
+        return -2.0 * self.llf + np.log(self.nobs) * self.k_params
+
+
+def check_family(family: str) -> str:
+    """Return ``family`` if supported, else raise :class:`SpecificationError`."""
+    if family not in FAMILIES:
+        raise SpecificationError(
+            f"unknown family {family!r}; expected one of {', '.join(FAMILIES)}"
+        )
+    return family
+
+
+def fit_batch(
+    y: np.ndarray,
+    base: np.ndarray,
+    extra: np.ndarray | None = None,
+    *,
+    family: str = "gaussian",
+    offset: np.ndarray | None = None,
+    alpha: float | None = None,
+    tol: float = 1e-10,
+    maxiter: int = 100,
+) -> BatchFit:
+    """Fit a batch of GLMs that share most of their design.
+
+    Parameters
+    ----------
+    y
+        Outcome: ``n`` (shared by every fit) or ``B x n`` (one row per fit).
+    base
+        ``n x q`` design columns shared by every fit.
+    extra
+        ``B x m x n`` fit-specific columns (appended after ``base``), or ``None``.
+    family
+        ``"gaussian"``, ``"poisson"``, ``"quasipoisson"`` or ``"negbin"``.
+    offset
+        Log-scale offset (``n``), count families only.
+    alpha
+        NB2 dispersion to hold fixed; ``None`` estimates it per fit (negbin only).
+    tol
+        Convergence tolerance on the relative change of the coefficients.
+    maxiter
+        Maximum number of iterations.
+
+    Returns
+    -------
+    BatchFit
+        Coefficients, log-likelihoods and information criteria of every fit.
+
+    Raises
+    ------
+    SpecificationError
+        For an unknown family, inconsistent shapes, or an offset with the gaussian family.
+    """
+    check_family(family)
+    y = np.asarray(y, dtype=float)
+    base = np.ascontiguousarray(base, dtype=float)
+    if base.ndim != 2:
+        raise SpecificationError("base design must be a 2-D array (n x q)")
+    n, q = base.shape
+    if extra is not None:
+        extra = np.ascontiguousarray(extra, dtype=float)
+        if extra.ndim != 3 or extra.shape[2] != n:
+            raise SpecificationError("extra columns must have shape (B, m, n)")
+    B = _batch_size(y, extra, n)
+    if offset is not None:
+        if family == "gaussian":
+            raise SpecificationError("an offset needs a count family (log link)")
+        offset = np.asarray(offset, dtype=float)
+        if offset.shape != (n,):
+            raise SpecificationError("offset must have one value per observation")
+    if family != "negbin" and alpha is not None:
+        raise SpecificationError("alpha applies to the negbin family only")
+    p = q + (0 if extra is None else extra.shape[1])
+    if n <= p:
+        raise SpecificationError(f"{n} observations cannot identify {p} coefficients")
+    if family == "gaussian":
+        return _fit_gaussian(y, base, extra, B)
+    return _fit_counts(y, base, extra, B, family, offset, alpha, tol, maxiter)
+
+
+# ---------------------------------------------------------------------------------------------
+# shared linear algebra
+
+
+def _batch_size(y: np.ndarray, extra: np.ndarray | None, n: int) -> int:
+    if y.ndim == 1:
+        if y.shape[0] != n:
+            raise SpecificationError("y and base have different numbers of rows")
+        return 1 if extra is None else extra.shape[0]
+    if y.ndim != 2 or y.shape[1] != n:
+        raise SpecificationError("y must have shape (n,) or (B, n)")
+    if extra is not None and extra.shape[0] != y.shape[0]:
+        raise SpecificationError("y and extra disagree on the batch size")
+    return y.shape[0]
+
+
+def _outer_base(base: np.ndarray) -> np.ndarray:
+    """``n x q^2`` matrix of vec(x_i x_i') so that ``w @ K`` = X'WX for many ``w`` at once."""
+    n, q = base.shape
+    return (base[:, :, None] * base[:, None, :]).reshape(n, q * q)
+
+
+def _gram(
+    w: np.ndarray | None,
+    base: np.ndarray,
+    kbase: np.ndarray,
+    extra: np.ndarray | None,
+    B: int,
+) -> np.ndarray:
+    """``B x p x p`` weighted cross-products ``X' W X`` (``w`` is ``B x n`` or ``None`` for 1)."""
+    n, q = base.shape
+    m = 0 if extra is None else extra.shape[1]
+    p = q + m
+    G = np.empty((B, p, p))
+    if w is None:
+        G[:, :q, :q] = base.T @ base
+    else:
+        G[:, :q, :q] = (w @ kbase).reshape(B, q, q)
+    if m:
+        we = extra if w is None else extra * w[:, None, :]
+        cross = (we.reshape(B * m, n) @ base).reshape(B, m, q)
+        G[:, q:, :q] = cross
+        G[:, :q, q:] = cross.transpose(0, 2, 1)
+        G[:, q:, q:] = np.matmul(we, extra.transpose(0, 2, 1))
+    return G
+
+
+def _xt(v: np.ndarray, base: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
+    """``B x p`` products ``X_b' v_b`` for ``v`` of shape ``B x n``."""
+    out = v @ base
+    if extra is None:
+        return out
+    return np.concatenate([out, np.einsum("bmn,bn->bm", extra, v)], axis=1)
+
+
+def _linear(params: np.ndarray, base: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
+    """``B x n`` linear predictors ``X_b params_b``."""
+    q = base.shape[1]
+    eta = params[:, :q] @ base.T
+    if extra is not None:
+        eta += np.einsum("bm,bmn->bn", params[:, q:], extra)
+    return eta
+
+
+def _well_posed(G: np.ndarray, rcond: float = 1e-12) -> np.ndarray:
+    """Whether each (Jacobi-scaled) Gram matrix is numerically of full rank.
+
+    Near-singular systems "solve" to garbage instead of failing, so rank is judged by the ratio
+    of the extreme eigenvalues.
+    """
+    d = np.sqrt(np.abs(np.diagonal(G, axis1=1, axis2=2)))
+    d[d == 0] = 1.0
+    ev = np.linalg.eigvalsh(G / d[:, :, None] / d[:, None, :])
+    return ev[:, 0] > rcond * ev[:, -1]
+
+
+def _solve(G: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Solve the batch ``G x = rhs`` after Jacobi scaling (trend columns run to ~n, dummies to 1).
+
+    Singular systems (a placement that leaves a segment without information) give NaN rows
+    instead of failing the whole batch.
+    """
+    d = np.sqrt(np.abs(np.diagonal(G, axis1=1, axis2=2)))
+    d[d == 0] = 1.0
+    Gs = G / d[:, :, None] / d[:, None, :]
+    rs = rhs / d
+    try:
+        x = np.linalg.solve(Gs, rs[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:
+        x = np.full_like(rs, np.nan)
+        for i in range(Gs.shape[0]):  # rare: isolate the singular fits
+            try:
+                x[i] = np.linalg.solve(Gs[i], rs[i])
+            except np.linalg.LinAlgError:
+                pass
+    return x / d
+
+
+# ---------------------------------------------------------------------------------------------
+# gaussian
+
+
+def _fit_gaussian(
+    y: np.ndarray, base: np.ndarray, extra: np.ndarray | None, B: int
+) -> BatchFit:
+    n, q = base.shape
+    p = q + (0 if extra is None else extra.shape[1])
+    Y = np.broadcast_to(y, (B, n)) if y.ndim == 1 else y
+    if extra is None:
+        # one design, many outcomes: one factorisation serves every fit
+        params = np.linalg.lstsq(base, Y.T, rcond=None)[0].T
+    else:
+        G = _gram(None, base, np.empty((n, 0)), extra, B)
+        params = _solve(G, _xt(np.ascontiguousarray(Y), base, extra))
+        params[~_well_posed(G)] = np.nan
+    resid = Y - _linear(params, base, extra)
+    ssr = np.einsum("bn,bn->b", resid, resid)
+    llf = -0.5 * n * (_LOG_2PI + np.log(ssr / n) + 1.0)
+    ok = np.all(np.isfinite(params), axis=1)
+    return BatchFit(
+        params=params,
+        llf=llf,
+        nobs=n,
+        k_params=p,
+        alpha=None,
+        scale=ssr / (n - p),
+        converged=ok,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# count families
+
+
+def _fit_counts(
+    y: np.ndarray,
+    base: np.ndarray,
+    extra: np.ndarray | None,
+    B: int,
+    family: str,
+    offset: np.ndarray | None,
+    alpha: float | None,
+    tol: float,
+    maxiter: int,
+) -> BatchFit:
+    n, q = base.shape
+    p = q + (0 if extra is None else extra.shape[1])
+    Y = np.ascontiguousarray(np.broadcast_to(y, (B, n)))
+    if np.any(Y < 0):
+        raise SpecificationError("count families need non-negative outcomes")
+    off = np.zeros(n) if offset is None else offset
+    kbase = _outer_base(base)
+    negbin = family == "negbin"
+    profile = negbin and alpha is None
+    # NB2 dispersion on the log(1/alpha) scale; start from a method-of-moments guess
+    theta = np.zeros(B)
+    if negbin and alpha is not None:
+        if not np.isfinite(alpha) or alpha <= 0:
+            raise SpecificationError(f"alpha must be a positive number, not {alpha!r}")
+        theta[:] = -np.log(alpha)
+
+    # statsmodels' GLM start: mu0 = (y + mean(y)) / 2, eta0 = log(mu0)
+    mu = (Y + Y.mean(axis=1, keepdims=True)) / 2.0
+    eta = np.log(mu)
+    params = np.full((B, p), np.nan)
+    converged = np.zeros(B, dtype=bool)
+    llf_prev = np.full(B, np.inf)
+    active = np.arange(B)
+    for it in range(maxiter):
+        ex = None if extra is None else extra[active]
+        Ya, mua, etaa = Y[active], mu[active], eta[active]
+        if negbin:
+            if profile and it == 0:
+                theta[active] = _moment_theta(Ya, mua, n - p)
+            a = np.exp(-theta[active])[:, None]
+            w = mua / (1.0 + a * mua)
+        else:
+            w = mua
+        z = etaa - off + (Ya - mua) / mua
+        G = _gram(w, base, kbase, ex, len(active))
+        new = _solve(G, _xt(w * z, base, ex))
+        old = params[active]
+        params[active] = new
+        etaa = _linear(new, base, ex) + off
+        bad = ~np.all(np.isfinite(new), axis=1) | np.any(etaa > _ETA_MAX, axis=1)
+        etaa = np.minimum(etaa, _ETA_MAX)
+        mua = np.exp(etaa)
+        eta[active], mu[active] = etaa, mua
+        # converged when the step is negligible, or when the log-likelihood no longer moves
+        # (ill-conditioned fits hit rounding noise in the coefficients before the step is
+        # below tol; Newton converges quadratically, so the remaining error is then ~step^2)
+        step = np.max(np.abs(new - old) / (np.abs(new) + 1e-3), axis=1)
+        if profile:
+            th_old = theta[active]
+            theta[active] = _newton_theta(Ya, mua, th_old)
+        ll = _count_llf(Ya, mua, np.exp(-theta[active]) if negbin else None)
+        done = (step < tol) | (np.abs(ll - llf_prev[active]) < 1e-13 * (1.0 + np.abs(ll)))
+        llf_prev[active] = ll
+        if profile:
+            done &= np.abs(theta[active] - th_old) < 10.0 * tol * (1.0 + np.abs(th_old))
+        done |= bad
+        converged[active[done & ~bad]] = True
+        params[active[bad]] = np.nan
+        active = active[~done]
+        if active.size == 0:
+            break
+
+    alpha_out = np.exp(-theta) if negbin else None
+    w_end = mu / (1.0 + np.exp(-theta)[:, None] * mu) if negbin else mu
+    params[~_well_posed(_gram(w_end, base, kbase, extra, B))] = np.nan
+    llf = _count_llf(Y, mu, alpha_out)
+    llf[~np.all(np.isfinite(params), axis=1)] = np.nan
+    if family == "quasipoisson":
+        scale = np.sum((Y - mu) ** 2 / mu, axis=1) / (n - p)
+    else:
+        scale = np.ones(B)
+    return BatchFit(
+        params=params,
+        llf=llf,
+        nobs=n,
+        k_params=p + (1 if profile else 0),
+        alpha=alpha_out,
+        scale=scale,
+        converged=converged,
+    )
+
+
+def _count_llf(Y: np.ndarray, mu: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+    if alpha is None:
+        return np.sum(special.xlogy(Y, mu) - mu - special.gammaln(Y + 1.0), axis=1)
+    a = alpha[:, None]
+    r = 1.0 / a
+    return np.sum(
+        special.gammaln(Y + r)
+        - special.gammaln(r)
+        - special.gammaln(Y + 1.0)
+        + special.xlogy(Y, a * mu)
+        - (Y + r) * np.log1p(a * mu),
+        axis=1,
+    )
+
+
+def _moment_theta(Y: np.ndarray, mu: np.ndarray, dof: int) -> np.ndarray:
+    """Starting ``log(1/alpha)`` from the moment estimate ``alpha = sum((y-mu)^2 - y)/sum(mu^2)``."""
+    a = np.sum((Y - mu) ** 2 - Y, axis=1) / np.sum(mu**2, axis=1)
+    a = np.clip(a * Y.shape[1] / max(dof, 1), 1e-3, 1e3)
+    return -np.log(a)
+
+
+def _newton_theta(Y: np.ndarray, mu: np.ndarray, theta: np.ndarray, steps: int = 2) -> np.ndarray:
+    """Newton steps on ``theta = log(1/alpha)`` for the NB2 log-likelihood given ``mu``.
+
+    With ``r = 1/alpha`` the per-observation score and curvature in ``r`` are
+    ``psi(y+r) - psi(r) + log(r/(r+mu)) + 1 - (r+y)/(r+mu)`` and
+    ``psi1(y+r) - psi1(r) + 1/r - 1/(r+mu) - (mu-y)/(r+mu)^2``; on the log scale the score is
+    ``r S`` and the curvature ``r S + r^2 H``. A step that would not increase the likelihood
+    locally (non-negative curvature) is replaced by a bounded gradient step.
+    """
+    th = theta.copy()
+    for _ in range(steps):
+        r = np.exp(th)[:, None]
+        rm = r + mu
+        S = np.sum(
+            special.digamma(Y + r) - special.digamma(r) + np.log(r / rm) + 1.0 - (r + Y) / rm,
+            axis=1,
+        )
+        H = np.sum(
+            special.polygamma(1, Y + r) - special.polygamma(1, r) + 1.0 / r - 1.0 / rm
+            - (mu - Y) / rm**2,
+            axis=1,
+        )
+        r1 = r[:, 0]
+        g = r1 * S
+        h = r1 * S + r1**2 * H
+        newton = -g / np.where(h < 0, h, -1.0)
+        step = np.where(h < 0, newton, np.sign(g) * 0.5)
+        th = np.clip(th + np.clip(step, -2.0, 2.0), -25.0, 25.0)
+    return th
