@@ -1,0 +1,197 @@
+"""Fast, typed reading of event-level CSV exports (pyarrow), with exact error locations.
+
+Only the columns an adapter needs are parsed (``include_columns``); free-text columns such as GED
+``source_article`` are skipped by the parser. Numbers are parsed by pyarrow directly; only when
+that fails is the column re-read as text to find the first bad cell and report its line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from trends.errors import InputError
+
+#: Bytes read when looking for the header line (a longer first line is not a CSV header).
+_HEADER_LIMIT = 1 << 20
+#: Chunk size of the newline scan that maps records to physical lines.
+_SCAN_CHUNK = 64 << 20
+
+
+def read_header(path: Path) -> list[str]:
+    """Return the column names of ``path`` (first CSV record), validating them.
+
+    Raises
+    ------
+    InputError
+        Empty file, undecodable or binary header, or duplicated column names.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(_HEADER_LIMIT)
+    if not head.strip():
+        raise InputError("file is empty", path=path, line=1, expected="a CSV header line")
+    if b"\x00" in head[:4096]:
+        raise InputError("file is binary, not CSV text", path=path, line=1,
+                         expected="a UTF-8 CSV export")
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # a cut multi-byte character at the end is fine
+            raise InputError("header is not UTF-8 text", path=path, line=1,
+                             value=head[max(0, exc.start - 10):exc.start + 10],
+                             expected="a UTF-8 CSV export") from None
+        text = head[:exc.start].decode("utf-8-sig")
+    first = next(csv.reader(io.StringIO(text)), [])
+    names = [c.strip() for c in first]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InputError("duplicated column", path=path, line=1, field=name,
+                             expected="each column name once")
+        seen.add(name)
+    return names
+
+
+def require_columns(path: Path, names: Sequence[str], required: Sequence[str], fmt: str) -> None:
+    """Raise :class:`InputError` naming the first required column absent from ``names``."""
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise InputError(
+            f"missing required column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)} for format {fmt!r}",
+            path=path, line=1, field=missing[0],
+            expected="the dataset's own export header with " + ", ".join(required),
+        )
+
+
+def read_columns(
+    path: Path,
+    columns: Sequence[str],
+    types: Mapping[str, pa.DataType],
+) -> pa.Table:
+    """Read ``columns`` of ``path`` with pyarrow, every column typed as in ``types`` (default text).
+
+    Empty cells become nulls. Quoted fields may contain newlines (GED ``source_*`` fields do).
+    A cell that does not parse as its type raises :class:`InputError` with its physical line.
+    """
+    text_types = {c: pa.string() for c in columns}
+    try:
+        return _read(path, columns, {**text_types, **types})
+    except pa.ArrowInvalid as exc:
+        if not types:
+            raise _arrow_error(path, exc) from None
+        # locate the offending cell exactly: re-read as text, parse each typed column ourselves
+        table = _read(path, columns, text_types)
+        for name, typ in types.items():
+            column = table.column(name)
+            try:
+                pc.cast(column, typ)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                bad = first_bad_cell(column, typ)
+                kind = "an integer" if pa.types.is_integer(typ) else "a number"
+                raise InputError(
+                    "value is not a number", path=path, line=record_line(path, bad),
+                    field=name, value=column[bad].as_py(), expected=kind,
+                ) from None
+        raise _arrow_error(path, exc) from None
+
+
+def _read(path: Path, columns: Sequence[str], types: Mapping[str, pa.DataType]) -> pa.Table:
+    return pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(use_threads=True, block_size=16 << 20),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            include_columns=list(columns),
+            column_types=dict(types),
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        ),
+    )
+
+
+def _arrow_error(path: Path, exc: Exception) -> InputError:
+    msg = " ".join(str(exc).split())
+    return InputError(f"cannot parse as CSV: {msg}", path=path,
+                      expected="a well-formed CSV export (equal field counts, balanced quotes)")
+
+
+def first_bad_cell(column: pa.ChunkedArray, typ: pa.DataType) -> int:
+    """Index of the first non-empty cell of text ``column`` that does not parse as ``typ``."""
+    values = column.to_pandas().to_numpy(dtype=object)
+    for i, v in enumerate(values):
+        if v is None or v != v:
+            continue
+        try:
+            pc.cast(pa.array([v]), typ)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return i
+    return 0  # pragma: no cover - only called after a failed cast
+
+
+def record_lines(path: Path, n_records: int) -> np.ndarray:
+    """Physical (1-based) line on which each data record of ``path`` starts.
+
+    Records end at a newline outside quotes. The scan keeps only the quote parity between chunks,
+    so memory stays at one chunk however large the file. When the scan disagrees with the parser
+    (e.g. stray quotes inside unquoted fields), Python's csv module decides.
+    """
+    starts: list[np.ndarray] = []
+    parity = 0
+    offset_lines = 0  # newlines seen before the current chunk
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(_SCAN_CHUNK)
+            if not chunk:
+                break
+            buf = np.frombuffer(chunk, dtype=np.uint8)
+            nl = np.flatnonzero(buf == 10)
+            if nl.size:
+                quotes = np.flatnonzero(buf == 34)
+                before = np.searchsorted(quotes, nl) + parity
+                ends = np.flatnonzero(before % 2 == 0)  # index among this chunk's newlines
+                starts.append(offset_lines + ends + 2)  # record after this newline starts here
+                parity = int((np.count_nonzero(buf == 34) + parity) % 2)
+            else:
+                parity = int((np.count_nonzero(buf == 34) + parity) % 2)
+            offset_lines += nl.size
+    lines = np.concatenate(starts) if starts else np.empty(0, dtype=np.int64)
+    # one start per terminated record: n_records, plus one if the file ends with a newline;
+    # anything else means blank lines (skipped by the parser) or stray quotes
+    if lines.size in (n_records, n_records + 1):
+        return lines[:n_records].astype(np.int64)
+    return _record_lines_slow(path, n_records)
+
+
+def _record_lines_slow(path: Path, n_records: int) -> np.ndarray:
+    out = np.zeros(n_records, dtype=np.int64)
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        i = 0
+        start = reader.line_num + 1
+        for row in reader:
+            if not row:  # blank line: the parser skips it too
+                start = reader.line_num + 1
+                continue
+            if i >= n_records:
+                break
+            out[i] = start
+            i += 1
+            start = reader.line_num + 1
+    if i < n_records:  # pragma: no cover - parser and csv module disagree; keep something sane
+        out[i:] = np.arange(i, n_records) + 2
+    return out
+
+
+def record_line(path: Path, index: int) -> int:
+    """Physical line of data record ``index`` (0-based) of ``path``."""
+    return int(record_lines(path, index + 1)[index])

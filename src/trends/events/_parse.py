@@ -1,0 +1,100 @@
+"""Column parsers shared by the adapters: dates and numbers, raising located InputErrors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from trends.errors import InputError
+
+from ._io import record_line
+
+
+def text(table: pa.Table, name: str) -> pd.Series:
+    """Column ``name`` as a pandas string Series (nulls kept as missing)."""
+    return table.column(name).to_pandas()
+
+
+def numbers(table: pa.Table, name: str) -> np.ndarray:
+    """Numeric column as float64 (NaN where empty); the reader already typed it."""
+    col = table.column(name)
+    return pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
+
+
+def dates(
+    table: pa.Table,
+    name: str,
+    path: Path,
+    formats: Sequence[str] = ("%Y-%m-%d",),
+    *,
+    prefix: int | None = 10,
+    required: bool = True,
+) -> np.ndarray:
+    """Parse a date column into ``datetime64[D]``, trying ``formats`` on the first value.
+
+    ``prefix`` keeps only the first characters (GED writes ``2021-08-03 00:00:00.000``).
+    Raises :class:`InputError` at the first cell that does not parse (or is empty, if required).
+    """
+    col = table.column(name)
+    raw = col
+    if prefix is not None:
+        col = pc.utf8_slice_codeunits(col, 0, prefix)
+    col = pc.utf8_trim_whitespace(col)
+    fmt = _pick_format(col, formats)
+    parsed = pc.strptime(col, format=fmt, unit="s", error_is_null=True)
+    bad = pc.and_(pc.is_null(parsed), pc.is_valid(col)) if not required else pc.is_null(parsed)
+    if pc.any(bad).as_py():
+        i = int(pc.index(bad, True).as_py())
+        value = raw[i].as_py()
+        raise InputError(
+            "date is missing" if value is None else "date does not parse",
+            path=path, line=record_line(path, i), field=name, value=value,
+            expected="a date like " + " or ".join(_example(f) for f in formats),
+        )
+    return parsed.to_numpy(zero_copy_only=False).astype("datetime64[D]")
+
+
+def _pick_format(col: pa.ChunkedArray, formats: Sequence[str]) -> str:
+    if len(formats) == 1:
+        return formats[0]
+    sample = col.drop_null()[:1000] if len(col) else col
+    best, best_n = formats[0], -1
+    for f in formats:
+        n = len(sample) - pc.sum(pc.is_null(pc.strptime(sample, format=f, unit="s",
+                                                           error_is_null=True))).as_py()
+        if n > best_n:
+            best, best_n = f, n
+    return best
+
+
+def _example(fmt: str) -> str:
+    return pd.Timestamp("2021-08-15").strftime(fmt)
+
+
+def integers_in(table: pa.Table, name: str, path: Path, allowed: Sequence[int],
+                expected: str) -> np.ndarray:
+    """Integer codes of column ``name``; a value outside ``allowed`` is an InputError."""
+    values = numbers(table, name)
+    ok = np.isin(values, np.asarray(allowed, dtype=float))
+    if not ok.all():
+        i = int(np.flatnonzero(~ok)[0])
+        raise InputError("value out of range", path=path, line=record_line(path, i), field=name,
+                         value=table.column(name)[i].as_py(), expected=expected)
+    return values.astype(np.int64)
+
+
+def non_negative(table: pa.Table, name: str, path: Path) -> np.ndarray:
+    """A count column (NaN = not reported); negative values are an InputError."""
+    values = numbers(table, name)
+    neg = values < 0
+    if neg.any():
+        i = int(np.flatnonzero(neg)[0])
+        raise InputError("negative count", path=path, line=record_line(path, i), field=name,
+                         value=table.column(name)[i].as_py(),
+                         expected="a count >= 0 or an empty cell")
+    return values

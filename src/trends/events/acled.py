@@ -1,0 +1,149 @@
+"""ACLED (Armed Conflict Location & Event Data) exports, in ACLED's own CSV layout.
+
+One row is one event. ``event_type`` is one of Battles, Explosions/Remote violence, Violence
+against civilians, Protests, Riots, Strategic developments. ``inter1``/``inter2`` give the actor
+type: 1 state forces, 2 rebel group, 3 political militia, 4 identity militia, 5 rioters,
+6 protesters, 7 civilians, 8 external/other forces (numeric in older exports, the names in newer
+ones; both are read). ``time_precision`` 1 = day known, 2 = week known (``event_date`` inside it),
+3 = only the month known (``event_date`` inside it). ``event_date`` is ``2021-08-15`` (API) or
+``15 August 2021`` (export tool). ``fatalities`` is ACLED's (conservative) estimate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from trends.errors import InputError
+
+from . import _parse
+from ._core import Adapted, Coverage
+from ._io import read_columns, record_line
+
+FORMAT = "acled"
+SOURCE = "ACLED"
+URL = "https://acleddata.com/data-export-tool/"
+REQUIRED = ("event_id_cnty", "event_date", "year", "event_type", "actor1", "inter1", "actor2",
+            "inter2", "country", "admin1", "fatalities")
+OPTIONAL = ("time_precision", "sub_event_type")
+DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d/%m/%Y")
+#: ACLED actor-type names (newer exports) -> the numeric codes of older exports.
+INTER_NAMES = {
+    "state forces": 1, "rebel group": 2, "political militia": 3, "identity militia": 4,
+    "rioters": 5, "protesters": 6, "civilians": 7, "external/other forces": 8,
+}
+#: ACLED writes Khyber Pakhtunkhwa by today's boundaries, i.e. with the former FATA merged in.
+REGION_OVERRIDES = {"Khyber Pakhtunkhwa": "khyber_pakhtunkhwa_incl_ex_fata"}
+
+
+@dataclass(frozen=True)
+class AcledRule:
+    """Which ACLED events count as militant attacks.
+
+    Default: political-violence events (``event_types``) in which a non-state armed actor
+    (``actor_types``: rebel group, political militia, identity militia) is the perpetrator:
+    ``actor1`` for Explosions/Remote violence and Violence against civilians, either actor for
+    Battles (ACLED does not record who attacked in a battle). So air/drone strikes by state
+    forces and state violence against civilians are left out.
+    """
+
+    event_types: tuple[str, ...] = ("Battles", "Explosions/Remote violence",
+                                    "Violence against civilians")
+    actor_types: tuple[int, ...] = (2, 3, 4)
+
+    def describe(self) -> str:
+        """One-line statement of the rule for reports."""
+        return (f"ACLED attacks = event_type in {', '.join(self.event_types)} with a non-state "
+                f"armed actor (inter {', '.join(map(str, self.actor_types))}) as actor1 (either "
+                "actor for Battles)")
+
+
+def _inter(table: pa.Table, name: str, path: Path) -> np.ndarray:
+    s = _parse.text(table, name)
+    key = s.fillna("").str.strip().str.casefold()
+    codes = key.map(INTER_NAMES)
+    numeric = pd.to_numeric(key.where(codes.isna()), errors="coerce")
+    out = codes.astype("float64").fillna(numeric)
+    bad = out.isna() & key.ne("") | ~out.isin([*range(0, 9), np.nan])
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError("unknown actor type", path=path, line=record_line(path, i), field=name,
+                         value=s.iloc[i],
+                         expected="0-8 or an ACLED actor type such as 'Rebel group'")
+    return out.fillna(0).to_numpy(dtype=np.int64)
+
+
+def read(path: Path, country: str | None, rule: AcledRule, names: list[str]) -> Adapted:
+    """Read one ACLED CSV export into an :class:`Adapted` record."""
+    cols = [*REQUIRED, *[c for c in OPTIONAL if c in names]]
+    types = {"year": pa.int64(), "fatalities": pa.float64()}
+    if "time_precision" in cols:
+        types["time_precision"] = pa.int64()
+    table = read_columns(path, cols, types)
+    n = table.num_rows
+
+    day = _parse.dates(table, "event_date", path, DATE_FORMATS, prefix=None)
+    precision = (_parse.integers_in(table, "time_precision", path, (1, 2, 3),
+                                    "time_precision 1, 2 or 3")
+                 if "time_precision" in cols else np.ones(n, dtype=np.int64))
+    # precision 1 and 2: ACLED's date (inside the reported week for 2) is used as the date;
+    # precision 3: only the month is reported, so the event spans its month (monthly panel only)
+    month_start = day.astype("datetime64[M]").astype("datetime64[D]")
+    month_end = (day.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
+    start = np.where(precision == 3, month_start, day)
+    end = np.where(precision == 3, month_end, day)
+
+    etype = _parse.text(table, "event_type").fillna("")
+    inter1, inter2 = _inter(table, "inter1", path), _inter(table, "inter2", path)
+    armed1, armed2 = np.isin(inter1, rule.actor_types), np.isin(inter2, rule.actor_types)
+    is_battle = etype.eq("Battles").to_numpy(bool)
+    typed = etype.isin(rule.event_types).to_numpy(bool)
+    reason = np.full(n, "", dtype=object)
+    reason[~typed] = "event_type not in the attack rule"
+    no_actor = typed & ~np.where(is_battle, armed1 | armed2, armed1)
+    reason[no_actor] = "no non-state armed actor as perpetrator"
+    actor1, actor2 = _parse.text(table, "actor1"), _parse.text(table, "actor2")
+    group = actor1.where(armed1 | ~armed2, actor2)
+
+    country_col = _parse.text(table, "country")
+    if country is None:
+        in_country = np.ones(n, dtype=bool)
+    else:
+        want = country.strip().casefold()
+        in_country = country_col.fillna("").str.strip().str.casefold().eq(want).to_numpy(bool)
+
+    date_text = _parse.text(table, "event_date").astype(str)
+    if "time_precision" in cols:
+        date_text = date_text + " tp " + pd.Series(precision).astype(str)
+    return Adapted(
+        path=str(path),
+        event_id=_parse.text(table, "event_id_cnty").astype(str),
+        country=country_col,
+        in_country=in_country,
+        start=start, end=end,
+        start_reported=precision != 3,
+        date_text=date_text,
+        attack=reason == "",
+        reason=pd.Series(reason, dtype=object),
+        region_raw=_parse.text(table, "admin1"),
+        group_raw=group,
+        measures={"killed": _parse.non_negative(table, "fatalities", path)},
+        years=_parse.numbers(table, "year"),
+        region_overrides=REGION_OVERRIDES,
+    )
+
+
+def coverage(start: np.ndarray, end: np.ndarray) -> Coverage:
+    """ACLED is updated weekly: coverage runs from the first to the last event date in the file.
+
+    ACLED's Pakistan coverage starts in 2010 (ACLED's own statement); a file exported mid-week
+    ends part-way through its last ISO week, which is then partial.
+    """
+    first = pd.Timestamp(start.min()).date()
+    last = pd.Timestamp(end.max()).date()
+    return Coverage(first, last, basis="ACLED: first to last event date in the file")
+
