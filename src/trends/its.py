@@ -319,8 +319,7 @@ class ITS:
         """Estimate the model and return :class:`~trends.results.ITSResults`."""
         from trends.results import ITSResults
 
-        sm_res, extra = _estimate(self._design, self.cov_spec, self._errors)
-        return ITSResults(self, sm_res, **extra)
+        return ITSResults(self, _estimate(self._design, self.cov_spec, self._errors))
 
 
 def _cov_args(cov: tuple[str, int | None, bool]) -> dict[str, Any]:
@@ -334,14 +333,14 @@ def _cov_args(cov: tuple[str, int | None, bool]) -> dict[str, Any]:
 
 def _estimate(
     design: Design, cov: tuple[str, int | None, bool], errors: tuple[int, int] | None
-) -> tuple[Any, dict[str, Any]]:
-    """Fit with statsmodels; return the statsmodels results and extra facts for the results."""
+) -> Any:
+    """Fit with statsmodels and return the statsmodels results object."""
     import statsmodels.api as sm
 
     y, X, off, fam = design.y, design.X, design.offset, design.family
     args = _cov_args(cov)
     if fam == "gaussian" and errors is None:
-        return sm.OLS(y, X).fit(**args), {}
+        return sm.OLS(y, X).fit(**args)
     if fam == "gaussian":
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
@@ -353,22 +352,29 @@ def _estimate(
         if not res.mle_retvals.get("converged", True):
             warnings.warn("ARMA-error model did not converge; treat results with care",
                           RuntimeWarning, stacklevel=3)
-        return res, {}
+        return res
     if fam in {"poisson", "quasipoisson"}:
         model = sm.GLM(y, X, family=sm.families.Poisson(), offset=off)
         kw = dict(args)
         if fam == "quasipoisson":
             kw["scale"] = "X2"
-        return model.fit(**kw), {}
+        return model.fit(**kw)
     if fam == "negbin":
         model = sm.NegativeBinomial(y, X, loglike_method="nb2", offset=off)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = model.fit(method="newton", maxiter=200, disp=False, **args)
+            # BFGS from statsmodels' Poisson start values (Newton from there can step to a
+            # negative alpha), then Newton from the BFGS optimum to polish the gradient to ~0.
+            first = model.fit(method="bfgs", maxiter=2000, disp=False)
+            res = model.fit(start_params=np.asarray(first.params), method="newton",
+                            maxiter=100, disp=False, **args)
+            if not (np.all(np.isfinite(np.asarray(res.params))) and res.llf >= first.llf - 1e-6):
+                res = model.fit(start_params=np.asarray(first.params), method="bfgs",
+                                maxiter=2000, disp=False, **args)
         if not res.mle_retvals.get("converged", True):
             warnings.warn("negative binomial fit did not converge; treat results with care",
                           RuntimeWarning, stacklevel=3)
-        return res, {}
+        return res
     raise SpecificationError(f"family {fam!r} is not valid; expected one of {list(FAMILIES)}")
 
 

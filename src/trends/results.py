@@ -1,13 +1,671 @@
-"""Results of an interrupted time-series fit (work in progress: full API follows)."""
+"""Immutable results of an interrupted time-series fit.
+
+:class:`ITSResults` wraps the statsmodels result of :meth:`trends.ITS.fit` and exposes the
+regression terms only (the NB2 dispersion ``alpha`` and ARMA parameters are reported
+separately). Conventions:
+
+* Confidence intervals and p-values are statsmodels' own: Student t with ``df_resid`` degrees
+  of freedom where statsmodels uses t (OLS with classical covariance), otherwise normal.
+* Fitted values, counterfactuals and their bands are on the mean scale: ``g^{-1}(x'b + offset)``
+  with the band ``g^{-1}(x'b +/- c se(x'b))`` (``g`` the link; ``c`` the critical value), i.e.
+  the interval for the linear predictor transformed, which stays positive for log links. For
+  ARMA-error models "fitted" is the regression mean ``x'b``, not the one-step prediction.
+* The counterfactual sets every interruption term to zero (for a controlled ITS, the treated
+  series' ``group:level``/``group:slope`` terms: the treated series had it changed like the
+  comparison series).
+* :meth:`ITSResults.effects` compares the fitted mean at ``period = interruption + h`` with the
+  same prediction with *that interruption's* terms set to zero (other interruptions unchanged).
+  Absolute effect ``mu1 - mu0`` with a delta-method standard error (gradient
+  ``mu1 x1 - mu0 x0`` for log links, ``x1 - x0`` for gaussian). Relative effect ``mu1/mu0 - 1``:
+  for log links ``exp(d'b) - 1`` with the interval ``exp(d'b +/- c se(d'b)) - 1`` (exact
+  transformation of a linear contrast); for gaussian models by the delta method on the ratio.
+"""
 
 from __future__ import annotations
 
+import html
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from trends.design import PERIODS_PER_YEAR, Design
+from trends.errors import SpecificationError
+
+__all__ = ["ITSResults", "Diagnostics", "format_markdown_table"]
+
+_TABLE_COLUMNS = ["estimate", "std_error", "ci_low", "ci_high", "p_value"]
+_RATIO_COLUMNS = ["ratio", "ratio_low", "ratio_high"]
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """Residual diagnostics of an ITS fit.
+
+    Attributes
+    ----------
+    tests
+        One row per test (``durbin_watson``, ``ljung_box``, ``breusch_godfrey``,
+        ``overdispersion``) with columns ``statistic``, ``df``, ``p_value``, ``note``.
+    acf
+        Residual autocorrelation by lag (index ``lag`` 1..L) with ``acf`` and ``band`` (the
+        approximate 95% white-noise bound ``1.96 / sqrt(n)``).
+    residuals
+        The residuals used: Pearson residuals for count families, raw residuals for OLS and
+        innovations for ARMA-error models, over the calendar (NaN where not used).
+    lags
+        Number of lags used by Ljung-Box, Breusch-Godfrey and the ACF.
+    """
+
+    tests: pd.DataFrame
+    acf: pd.DataFrame
+    residuals: pd.Series
+    lags: int
+
+    def __str__(self) -> str:
+        return (
+            f"Residual diagnostics (lags = {self.lags})\n"
+            + format_text_table(self.tests.reset_index())
+            + "\n\nResidual ACF\n"
+            + format_text_table(self.acf.reset_index())
+        )
 
 
 class ITSResults:
-    """Immutable results of :meth:`trends.ITS.fit`."""
+    """Immutable results of :meth:`trends.ITS.fit` (see the module docstring for conventions).
 
-    def __init__(self, spec: Any, sm_result: Any, **extra: Any) -> None:
-        self._spec = spec
-        self._res = sm_result
+    Parameters
+    ----------
+    spec
+        The :class:`trends.ITS` specification that was fitted.
+    sm_result
+        The statsmodels results object.
+    """
+
+    def __init__(self, spec: Any, sm_result: Any) -> None:
+        design: Design = spec.design()
+        k = len(design.terms)
+        res = sm_result
+        params = np.asarray(res.params, dtype=float)[:k].copy()
+        cov = np.asarray(res.cov_params(), dtype=float)[:k, :k].copy()
+        bse = np.asarray(res.bse, dtype=float)[:k].copy()
+        pvals = np.asarray(res.pvalues, dtype=float)[:k].copy()
+        for a in (params, cov, bse, pvals):
+            a.setflags(write=False)
+        fam = design.family
+        object.__setattr__(self, "_spec", spec)
+        object.__setattr__(self, "_res", res)
+        object.__setattr__(self, "_design", design)
+        object.__setattr__(self, "_k", k)
+        object.__setattr__(self, "_b", params)
+        object.__setattr__(self, "_V", cov)
+        object.__setattr__(self, "_bse", bse)
+        object.__setattr__(self, "_p", pvals)
+        object.__setattr__(self, "_use_t", bool(getattr(res, "use_t", False)))
+        object.__setattr__(self, "_log_link", fam != "gaussian")
+        nobs = design.nobs
+        if spec.errors is not None:
+            df_resid = float(nobs - len(np.asarray(res.params)))
+        else:
+            df_resid = float(res.df_resid)
+        object.__setattr__(self, "_df_resid", df_resid)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"ITSResults is immutable; cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"ITSResults is immutable; cannot delete {name!r}")
+
+    # ------------------------------------------------------------------ basic properties
+    @property
+    def spec(self) -> Any:
+        """The fitted :class:`trends.ITS` specification."""
+        return self._spec
+
+    @property
+    def design(self) -> Design:
+        """The design the model was fitted on."""
+        return self._design
+
+    @property
+    def model_result(self) -> Any:
+        """The underlying statsmodels results object (for advanced use; do not modify)."""
+        return self._res
+
+    @property
+    def family(self) -> str:
+        """Model family."""
+        return self._design.family
+
+    @property
+    def terms(self) -> list[str]:
+        """Regression term names, in order."""
+        return list(self._design.terms)
+
+    @property
+    def params(self) -> pd.Series:
+        """Estimated coefficients by term (log scale for count families)."""
+        return pd.Series(np.array(self._b), index=self.terms, name="estimate")
+
+    @property
+    def std_errors(self) -> pd.Series:
+        """Standard errors by term under the chosen covariance."""
+        return pd.Series(np.array(self._bse), index=self.terms, name="std_error")
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Two-sided p-values by term (statsmodels' own, t or normal)."""
+        return pd.Series(np.array(self._p), index=self.terms, name="p_value")
+
+    @property
+    def tvalues(self) -> pd.Series:
+        """Estimate / standard error by term."""
+        return pd.Series(self._b / self._bse, index=self.terms, name="statistic")
+
+    @property
+    def cov(self) -> pd.DataFrame:
+        """Covariance matrix of the estimates (regression terms only)."""
+        return pd.DataFrame(np.array(self._V), index=self.terms, columns=self.terms)
+
+    @property
+    def nobs(self) -> int:
+        """Number of observations used in the estimation."""
+        return self._design.nobs
+
+    @property
+    def nperiods(self) -> int:
+        """Number of calendar periods spanned (per series), used or not."""
+        d = self._design
+        return int(d.treated.sum())
+
+    @property
+    def df_resid(self) -> float:
+        """Residual degrees of freedom (nobs minus all estimated parameters for ARMA errors)."""
+        return self._df_resid
+
+    @property
+    def use_t(self) -> bool:
+        """Whether intervals and p-values use the t distribution (else normal)."""
+        return self._use_t
+
+    @property
+    def llf(self) -> float:
+        """Log-likelihood (NaN for quasi-Poisson, which has no likelihood)."""
+        return math.nan if self.family == "quasipoisson" else float(self._res.llf)
+
+    @property
+    def aic(self) -> float:
+        """Akaike information criterion as statsmodels computes it (NaN for quasi-Poisson)."""
+        return math.nan if self.family == "quasipoisson" else float(self._res.aic)
+
+    @property
+    def bic(self) -> float:
+        """Bayesian information criterion, ``-2 llf + log(nobs) k`` with k all estimated
+        parameters (NaN for quasi-Poisson)."""
+        if self.family == "quasipoisson":
+            return math.nan
+        k = len(np.asarray(self._res.params))
+        return float(-2.0 * self.llf + math.log(self.nobs) * k)
+
+    @property
+    def scale(self) -> float:
+        """Scale: residual variance (gaussian OLS), innovation variance (ARMA errors),
+        Pearson chi2/df (quasi-Poisson), 1 (Poisson, negative binomial)."""
+        if self._spec.errors is not None:
+            return float(np.asarray(self._res.params)[-1])
+        if self.family in {"poisson", "negbin"}:
+            return 1.0
+        return float(self._res.scale)
+
+    @property
+    def dispersion(self) -> float:
+        """NB2 dispersion ``alpha`` (Var = mu + alpha mu^2) for negbin; NaN otherwise."""
+        if self.family != "negbin":
+            return math.nan
+        return float(np.asarray(self._res.params)[-1])
+
+    @property
+    def error_params(self) -> pd.Series:
+        """ARMA error parameters (``ar.L1``..., ``ma.L1``..., ``sigma2``); empty otherwise."""
+        if self._spec.errors is None:
+            return pd.Series([], dtype=float)
+        names = list(self._res.model.param_names)[self._k:]
+        return pd.Series(np.asarray(self._res.params)[self._k:], index=names, dtype=float)
+
+    @property
+    def converged(self) -> bool:
+        """Whether the optimiser reported convergence (always True for OLS)."""
+        retvals = getattr(self._res, "mle_retvals", None)
+        if isinstance(retvals, dict):
+            return bool(retvals.get("converged", True))
+        return bool(getattr(self._res, "converged", True))
+
+    # ------------------------------------------------------------------ inference
+    def _alpha(self, alpha: float | None) -> float:
+        a = self._spec.alpha if alpha is None else alpha
+        if not (isinstance(a, float | int) and 0 < a < 1):
+            raise SpecificationError(f"alpha must be in (0, 1) (saw {alpha!r})")
+        return float(a)
+
+    def _crit(self, alpha: float) -> float:
+        if self._use_t:
+            return float(stats.t.ppf(1 - alpha / 2, self._df_resid))
+        return float(stats.norm.ppf(1 - alpha / 2))
+
+    def conf_int(self, alpha: float | None = None) -> pd.DataFrame:
+        """Confidence intervals (columns ``ci_low``, ``ci_high``) at level ``1 - alpha``."""
+        a = self._alpha(alpha)
+        ci = np.asarray(self._res.conf_int(alpha=a), dtype=float)[: self._k]
+        return pd.DataFrame(ci, index=self.terms, columns=["ci_low", "ci_high"])
+
+    def table(self, alpha: float | None = None) -> pd.DataFrame:
+        """Coefficient table indexed by term.
+
+        Columns ``estimate, std_error, ci_low, ci_high, p_value`` and, for the log-link
+        families, ``ratio, ratio_low, ratio_high`` (exponentiated estimate and bounds: rate
+        ratios).
+        """
+        ci = self.conf_int(alpha)
+        tab = pd.DataFrame(
+            {
+                "estimate": self._b,
+                "std_error": self._bse,
+                "ci_low": ci["ci_low"].to_numpy(),
+                "ci_high": ci["ci_high"].to_numpy(),
+                "p_value": self._p,
+            },
+            index=pd.Index(self.terms, name="term"),
+        )
+        if self._log_link:
+            tab["ratio"] = np.exp(tab["estimate"])
+            tab["ratio_low"] = np.exp(tab["ci_low"])
+            tab["ratio_high"] = np.exp(tab["ci_high"])
+        return tab
+
+    # ------------------------------------------------------------------ predictions
+    def _treated_rows(self) -> np.ndarray:
+        return np.flatnonzero(self._design.treated)
+
+    def _linear(self, X: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Linear predictor (incl. offset), and its lower/upper band."""
+        d = self._design
+        eta = X @ self._b
+        se = np.sqrt(np.einsum("ij,jk,ik->i", X, self._V, X))
+        if d.offset_full is not None:
+            off = d.offset_full[self._rows]
+            eta = eta + off
+        c = self._crit(alpha)
+        return eta, eta - c * se, eta + c * se
+
+    @property
+    def _rows(self) -> np.ndarray:
+        return self._treated_rows()
+
+    def _inv(self, eta: np.ndarray) -> np.ndarray:
+        return np.exp(eta) if self._log_link else eta
+
+    def _X_treated(self) -> np.ndarray:
+        return self._design.X_full.to_numpy()[self._rows]
+
+    def _X_counterfactual(self, terms: Sequence[str]) -> np.ndarray:
+        X0 = self._X_treated().copy()
+        for t in terms:
+            X0[:, self.terms.index(t)] = 0.0
+        return X0
+
+    def _index(self) -> pd.PeriodIndex:
+        return pd.PeriodIndex(self._design.periods[self._rows], name="period")
+
+    def fitted(self, alpha: float | None = None) -> pd.Series:
+        """Fitted mean for every calendar period of the (treated) series.
+
+        Periods that were not used (missing outcome) get the model's prediction too; see
+        :meth:`plot_data` for the ``used`` flag and bands. NaN where a covariate or the offset
+        is missing.
+        """
+        a = self._alpha(alpha)
+        eta, _, _ = self._linear(self._X_treated(), a)
+        return pd.Series(self._inv(eta), index=self._index(), name="fitted")
+
+    def _band(self, X: np.ndarray, name: str, alpha: float) -> pd.DataFrame:
+        eta, lo, hi = self._linear(X, alpha)
+        return pd.DataFrame(
+            {name: self._inv(eta), f"{name}_low": self._inv(lo), f"{name}_high": self._inv(hi)},
+            index=self._index(),
+        )
+
+    def counterfactual(self, alpha: float | None = None) -> pd.DataFrame:
+        """The series without the interruptions: columns ``counterfactual``,
+        ``counterfactual_low``, ``counterfactual_high`` over the calendar (all interruption
+        terms set to zero; see the module docstring)."""
+        a = self._alpha(alpha)
+        X0 = self._X_counterfactual(self._design.interruption_terms)
+        return self._band(X0, "counterfactual", a)
+
+    def _segments(self) -> np.ndarray:
+        idx = self._index()
+        seg = np.array(["pre"] * len(idx), dtype=object)
+        for name, p in sorted(self._design.interruptions.items(), key=lambda kv: kv[1]):
+            seg[np.asarray(idx >= p)] = name
+        return seg
+
+    def plot_data(self, alpha: float | None = None) -> pd.DataFrame:
+        """Tidy frame for plotting, indexed by the full calendar period of the (treated)
+        series, with columns ``observed`` (NaN where missing), ``fitted``, ``fitted_low``,
+        ``fitted_high``, ``counterfactual``, ``counterfactual_low``, ``counterfactual_high``,
+        ``segment`` (``"pre"`` or the name of the latest interruption in force) and ``used``."""
+        a = self._alpha(alpha)
+        d = self._design
+        rows = self._rows
+        out = pd.DataFrame({"observed": d.y_full[rows]}, index=self._index())
+        out = out.join(self._band(self._X_treated(), "fitted", a))
+        out = out.join(self.counterfactual(a))
+        out["segment"] = pd.array(self._segments(), dtype="str")
+        out["used"] = d.used[rows]
+        return out
+
+    def effects(
+        self, horizons: Sequence[int] = (0, 6, 12), alpha: float | None = None
+    ) -> pd.DataFrame:
+        """Absolute and relative effect of each interruption ``h`` periods after it starts.
+
+        Parameters
+        ----------
+        horizons
+            Periods after the interruption's first period (0 = the first period itself).
+            Each must fall within the data's calendar.
+        alpha
+            1 - confidence level.
+
+        Returns
+        -------
+        DataFrame
+            One row per interruption and horizon: ``interruption, horizon, period, fitted,
+            counterfactual, abs_effect, abs_low, abs_high, rel_effect, rel_low, rel_high``
+            (relative effects as fractions, e.g. -0.11 = 11% lower). See the module
+            docstring for the method.
+        """
+        a = self._alpha(alpha)
+        c = self._crit(a)
+        d = self._design
+        if isinstance(horizons, int | np.integer):
+            horizons = [int(horizons)]
+        idx = self._index()
+        X = self._X_treated()
+        off = d.offset_full[self._rows] if d.offset_full is not None else np.zeros(len(idx))
+        prefix = "group:" if d.unit is not None else ""
+        rows = []
+        for name, p in d.interruptions.items():
+            terms = [t for t in (f"{prefix}level[{name}]", f"{prefix}slope[{name}]")
+                     if t in self.terms]
+            X0 = self._X_counterfactual(terms)
+            for h in horizons:
+                if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 0:
+                    raise SpecificationError(f"horizons must be non-negative integers (saw {h!r})")
+                target = p + int(h)
+                if target > idx[-1]:
+                    raise SpecificationError(
+                        f"horizon {h} after '{name}' ({target}) is beyond the data (last "
+                        f"period {idx[-1]})"
+                    )
+                i = int(target.ordinal - idx[0].ordinal)
+                x1, x0 = X[i], X0[i]
+                diff = x1 - x0
+                lin_d = float(diff @ self._b)
+                se_d = float(math.sqrt(max(diff @ self._V @ diff, 0.0)))
+                if self._log_link:
+                    mu1 = math.exp(float(x1 @ self._b) + off[i])
+                    mu0 = math.exp(float(x0 @ self._b) + off[i])
+                    g = mu1 * x1 - mu0 * x0
+                    rel, rlo, rhi = (math.exp(lin_d) - 1, math.exp(lin_d - c * se_d) - 1,
+                                     math.exp(lin_d + c * se_d) - 1)
+                else:
+                    mu1, mu0 = float(x1 @ self._b), float(x0 @ self._b)
+                    g = diff
+                    rel = lin_d / mu0 if mu0 != 0 else math.nan
+                    gr = (diff * mu0 - lin_d * x0) / mu0**2 if mu0 != 0 else diff * math.nan
+                    se_r = float(math.sqrt(max(gr @ self._V @ gr, 0.0)))
+                    rlo, rhi = rel - c * se_r, rel + c * se_r
+                abs_eff = mu1 - mu0
+                se_a = float(math.sqrt(max(g @ self._V @ g, 0.0)))
+                rows.append({
+                    "interruption": name, "horizon": int(h), "period": target,
+                    "fitted": mu1, "counterfactual": mu0,
+                    "abs_effect": abs_eff, "abs_low": abs_eff - c * se_a,
+                    "abs_high": abs_eff + c * se_a,
+                    "rel_effect": rel, "rel_low": rlo, "rel_high": rhi,
+                })
+        cols = ["interruption", "horizon", "period", "fitted", "counterfactual", "abs_effect",
+                "abs_low", "abs_high", "rel_effect", "rel_low", "rel_high"]
+        return pd.DataFrame(rows, columns=cols)
+
+    # ------------------------------------------------------------------ diagnostics
+    def residuals(self) -> pd.Series:
+        """Residuals over the calendar of the (treated) series, NaN where not used: Pearson
+        residuals for count families, raw residuals for OLS, innovations for ARMA errors."""
+        d = self._design
+        full = np.full(len(d.periods), np.nan)
+        if self._spec.errors is not None:
+            r = np.asarray(self._res.resid, dtype=float)
+            full[d.used] = r[d.used]
+        elif self.family == "gaussian":
+            full[d.used] = np.asarray(self._res.resid, dtype=float)
+        else:
+            full[d.used] = np.asarray(self._res.resid_pearson, dtype=float)
+        return pd.Series(full[self._rows], index=self._index(), name="residual")
+
+    def diagnostics(self, lags: int | None = None) -> Diagnostics:
+        """Residual diagnostics: Durbin-Watson, Ljung-Box, Breusch-Godfrey, overdispersion
+        (Pearson chi2 / df_resid with a chi2 test, count families) and the residual ACF.
+
+        Tests run on the used residuals in time order (gaps closed up); the ACF is computed
+        over the calendar with ``missing="conservative"``. The Breusch-Godfrey test for count
+        and ARMA-error models regresses the residuals on the design and their lags (an
+        approximation outside OLS). Default ``lags``: periods per year (12 monthly, 4
+        quarterly, 52 weekly, 5 annual) capped at ``nobs // 4``.
+        """
+        import statsmodels.api as sm
+        from statsmodels.stats.diagnostic import acorr_breusch_godfrey, acorr_ljungbox
+        from statsmodels.stats.stattools import durbin_watson
+        from statsmodels.tsa.stattools import acf
+
+        d = self._design
+        resid = self.residuals()
+        r = resid.to_numpy()
+        ok = np.isfinite(r)
+        rc = r[ok]
+        n = len(rc)
+        if lags is None:
+            ppy = PERIODS_PER_YEAR[d.freq]
+            lags = max(1, min(int(round(ppy)) if ppy > 1 else 5, n // 4))
+        if isinstance(lags, bool) or not isinstance(lags, int | np.integer) or not 1 <= lags < n:
+            raise SpecificationError(f"lags must be an integer in [1, {n - 1}] (saw {lags!r})")
+        lags = int(lags)
+        dw = float(durbin_watson(rc))
+        lb = acorr_ljungbox(rc, lags=[lags], return_df=True)
+        Xr = self._X_treated()[ok]
+        if self.family == "gaussian" and self._spec.errors is None and d.unit is None:
+            bg = acorr_breusch_godfrey(self._res, nlags=lags, result_object=False)
+            bg_note = "LM test on the OLS residuals"
+        else:
+            bg = acorr_breusch_godfrey(sm.OLS(rc, Xr).fit(), nlags=lags, result_object=False)
+            bg_note = "LM test on residuals regressed on the design (approximate)"
+        rows = {
+            "durbin_watson": (dw, math.nan, math.nan, "about 2 when residuals are uncorrelated"),
+            "ljung_box": (float(lb["lb_stat"].iloc[0]), float(lags), float(lb["lb_pvalue"].iloc[0]),
+                          f"Q at lag {lags}"),
+            "breusch_godfrey": (float(bg[0]), float(lags), float(bg[1]), bg_note),
+        }
+        if self.family == "gaussian":
+            rows["overdispersion"] = (math.nan, math.nan, math.nan, "not applicable (gaussian)")
+        else:
+            chi2 = float(np.sum(np.asarray(self._res.resid_pearson, dtype=float) ** 2))
+            dfr = self._df_resid
+            rows["overdispersion"] = (chi2 / dfr, dfr, float(stats.chi2.sf(chi2, dfr)),
+                                      "Pearson chi2 / df_resid; p from chi2(df_resid)")
+        tests = pd.DataFrame.from_dict(rows, orient="index",
+                                       columns=["statistic", "df", "p_value", "note"])
+        tests.index.name = "test"
+        ac = acf(r, nlags=lags, missing="conservative", fft=False)[1:]
+        acf_df = pd.DataFrame({"acf": ac, "band": np.full(lags, 1.959963984540054 / math.sqrt(n))},
+                              index=pd.RangeIndex(1, lags + 1, name="lag"))
+        return Diagnostics(tests=tests, acf=acf_df, residuals=resid, lags=lags)
+
+    # ------------------------------------------------------------------ presentation
+    def _header(self) -> list[tuple[str, str]]:
+        d = self._design
+        spec = self._spec
+        kind, lags, small = spec.cov_spec
+        cov = kind if kind != "hac" else f"HAC Newey-West, {lags} lag(s)" + (
+            ", small-sample n/(n-k)" if small else "")
+        fam = {"gaussian": "gaussian (OLS)", "poisson": "Poisson (log link)",
+               "quasipoisson": "quasi-Poisson (log link, Pearson scale)",
+               "negbin": "negative binomial NB2 (log link)"}[d.family]
+        if spec.errors is not None:
+            p, q = spec.errors
+            fam = f"gaussian with ARMA({p},{q}) errors (exact ML)"
+        ints = ", ".join(f"{n} = {p} ({'+'.join(d.changes[n])})" for n, p in d.interruptions.items())
+        first, last = self._index()[0], self._index()[-1]
+        items = [
+            ("Outcome", str(spec.get("outcome"))),
+            ("Family", fam),
+            ("Covariance", cov),
+            ("Interruptions", ints or "none"),
+            ("Calendar", f"{first} to {last} ({self.nperiods} periods)"),
+            ("Observations used", f"{self.nobs}" + ("" if d.unit is not None else
+                                                     f" of {self.nperiods}")),
+        ]
+        if spec.get("offset"):
+            items.append(("Offset", f"log({spec.get('offset')})"))
+        if d.unit is not None:
+            items.append(("Controlled ITS", f"treated {spec.get('group')}={spec.get('treated')!r}, "
+                          f"{len(set(d.unit.tolist())) - 1} comparison series"))
+        items.append(("Log-likelihood", _fmt(self.llf)))
+        items.append(("AIC / BIC", f"{_fmt(self.aic)} / {_fmt(self.bic)}"))
+        if self.family == "negbin":
+            items.append(("NB2 alpha", _fmt(self.dispersion)))
+        if self.family in {"quasipoisson", "gaussian"}:
+            items.append(("Scale", _fmt(self.scale)))
+        if spec.errors is not None:
+            items.append(("Error parameters", ", ".join(
+                f"{k} = {_fmt(v)}" for k, v in self.error_params.items())))
+        items.append(("Intervals", f"{100 * (1 - self._spec.alpha):g}% "
+                      + ("t" if self._use_t else "normal")))
+        return items
+
+    def _formatted_table(self, alpha: float | None) -> pd.DataFrame:
+        tab = self.table(alpha)
+        out = tab.map(_fmt)
+        out.insert(0, "term", tab.index)
+        return out.reset_index(drop=True)
+
+    def summary(self, alpha: float | None = None) -> str:
+        """Plain-text summary: model facts and the coefficient table."""
+        head = "\n".join(f"{k:<18} {v}" for k, v in self._header())
+        return "ITS results\n" + head + "\n\n" + format_text_table(self._formatted_table(alpha))
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def __repr__(self) -> str:
+        return f"<ITSResults family={self.family!r} nobs={self.nobs} terms={self.terms}>"
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+                       f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+                       for k, v in self._header())
+        tab = self._formatted_table(None)
+        cols = "".join(f"<th>{html.escape(c)}</th>" for c in tab.columns)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+                       for row in tab.itertuples(index=False))
+        return (f"<div><table>{head}</table><table><thead><tr>{cols}</tr></thead>"
+                f"<tbody>{body}</tbody></table></div>")
+
+    def to_markdown(self, alpha: float | None = None) -> str:
+        """Markdown: a bullet list of model facts and the coefficient table."""
+        head = "\n".join(f"- **{k}**: {v}" for k, v in self._header())
+        return head + "\n\n" + format_markdown_table(self._formatted_table(alpha)) + "\n"
+
+    def to_latex(self, alpha: float | None = None, caption: str | None = None) -> str:
+        """A LaTeX ``table`` (booktabs) of the coefficient table."""
+        tab = self._formatted_table(alpha)
+        cols = [_latex_escape(c) for c in tab.columns]
+        lines = ["\\begin{table}[htbp]", "\\centering"]
+        if caption:
+            lines.append(f"\\caption{{{_latex_escape(caption)}}}")
+        lines += [f"\\begin{{tabular}}{{l{'r' * (len(cols) - 1)}}}", "\\toprule",
+                  " & ".join(cols) + " \\\\", "\\midrule"]
+        for row in tab.itertuples(index=False):
+            lines.append(" & ".join(_latex_escape(str(v)) for v in row) + " \\\\")
+        lines += ["\\bottomrule", "\\end{tabular}", "\\end{table}"]
+        return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------- formatting helpers
+def _fmt(x: Any) -> str:
+    """Deterministic number formatting: 6 significant digits, 'NA' for missing."""
+    if isinstance(x, str):
+        return x
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    if math.isnan(v):
+        return "NA"
+    if v == 0:
+        return "0"
+    if abs(v) < 1e-4:
+        return f"{v:.3e}"
+    return f"{v:.6g}"
+
+
+def _latex_escape(text: str) -> str:
+    rep = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+           "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
+    return "".join(rep.get(ch, ch) for ch in text)
+
+
+def format_markdown_table(df: pd.DataFrame) -> str:
+    """A GitHub-flavoured Markdown table of ``df`` (columns as given, no index), values as
+    strings with ``|`` escaped; text left-aligned, everything else right-aligned."""
+    cols = [str(c) for c in df.columns]
+    rows = [[str(v).replace("|", "\\|") for v in r] for r in df.itertuples(index=False)]
+    numeric = [all(_looks_numeric(r[j]) for r in rows) if rows else False for j in range(len(cols))]
+    widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(cols)]
+    widths = [max(w, 3) for w in widths]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(
+            c.rjust(w) if num else c.ljust(w) for c, w, num in zip(cells, widths, numeric, strict=True)
+        ) + " |"
+
+    sep = "| " + " | ".join(("-" * (w - 1) + ":") if num else "-" * w
+                            for w, num in zip(widths, numeric, strict=True)) + " |"
+    return "\n".join([line(cols), sep, *[line(r) for r in rows]])
+
+
+def format_text_table(df: pd.DataFrame) -> str:
+    """A plain fixed-width text table of ``df`` (no index)."""
+    cols = [str(c) for c in df.columns]
+    rows = [[_fmt(v) for v in r] for r in df.itertuples(index=False)]
+    widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(cols)]
+    out = ["  ".join(c.rjust(w) if j else c.ljust(w) for j, (c, w) in enumerate(zip(cols, widths, strict=True)))]
+    out.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        out.append("  ".join(c.rjust(w) if j else c.ljust(w)
+                             for j, (c, w) in enumerate(zip(r, widths, strict=True))))
+    return "\n".join(out)
+
+
+def _looks_numeric(s: str) -> bool:
+    if s == "NA":
+        return True
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return True
