@@ -1,0 +1,396 @@
+"""Check claims made in public commentary against the cleaned data.
+
+A claims file (``data/claims.csv``) has one row per checkable *part* of a claim: who said it and
+where (``claimant``, ``url``), which published series it is read against (``source_org``,
+``period``, ``region``, ``group``, ``measure``) and what it asserts (``quantity`` compared with
+``threshold`` by ``comparator``). Quantities:
+
+``value``
+    the published figure itself;
+``pct_change``
+    percentage change from ``base_period`` to ``period`` (same source, region, group, measure);
+``share_pct``
+    the figure as a percentage of the same period's figure for ``base_region``/``base_group``;
+``max_since``
+    the figure minus the largest monthly figure from ``base_period`` to the month before
+    (``> 0`` means "the highest since"); it needs every one of those months, unless one of them
+    already reaches the figure (then the claim is refuted whatever the gaps hold).
+
+Periods are ``YYYY-MM`` (monthly panel), ``YYYY``, ``YYYY-Qn``, ``YYYY-Hn`` (published period
+totals), or a month range ``YYYY-MM/YYYY-MM`` (summed from the monthly panel only when every month
+is present). A period total that was not published is summed from monthly values only when all of
+its months are present, and the result says so. Nothing is interpolated.
+
+Verdicts: ``supported``, ``not supported``, ``cannot tell`` (with the reason). A claim with several
+parts is ``not supported`` if any part is refuted, ``supported`` if all parts are supported, and
+``cannot tell`` otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from trends.errors import InputError
+
+SUPPORTED = "supported"
+NOT_SUPPORTED = "not supported"
+CANNOT_TELL = "cannot tell"
+VERDICTS: tuple[str, ...] = (SUPPORTED, NOT_SUPPORTED, CANNOT_TELL)
+
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "claim_id", "claim", "claimant", "url", "source_org", "period", "region", "group", "measure",
+    "quantity", "comparator", "threshold",
+)
+OPTIONAL_COLUMNS: tuple[str, ...] = ("part", "tolerance", "base_period", "base_region",
+                                     "base_group", "note")
+QUANTITIES: tuple[str, ...] = ("value", "pct_change", "share_pct", "max_since")
+COMPARATORS: dict[str, Callable[[float, float], bool]] = {
+    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq,
+}
+_PERIOD_RE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[1-2]))?$")
+_RANGE_RE = re.compile(r"^(\d{4}-(0[1-9]|1[0-2]))/(\d{4}-(0[1-9]|1[0-2]))$")
+
+
+def read_claims(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read and validate a claims file (see the module docstring for the columns).
+
+    Raises
+    ------
+    InputError
+        Naming the file, line and field of the first bad cell.
+    """
+    path = Path(path)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except pd.errors.EmptyDataError:
+        raise InputError("empty claims file", path=path, line=1,
+                         expected="a header " + ",".join(REQUIRED_COLUMNS)) from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    if missing:
+        raise InputError("missing column", path=path, line=1, field=missing[0],
+                         expected="columns " + ",".join(REQUIRED_COLUMNS))
+    for col in OPTIONAL_COLUMNS:
+        if col not in df.columns:
+            df[col] = ""
+    if "part" in df.columns:
+        df["part"] = df["part"].replace("", "1")
+    for i, row in enumerate(df.itertuples(index=False), start=2):
+        r = row._asdict()
+        if not r["claim_id"].strip():
+            raise InputError("empty claim id", path=path, line=i, field="claim_id",
+                             value="", expected="an identifier such as C01")
+        if r["quantity"] not in QUANTITIES:
+            raise InputError("unknown quantity", path=path, line=i, field="quantity",
+                             value=r["quantity"], expected=" | ".join(QUANTITIES))
+        if r["comparator"] not in (*COMPARATORS, "approx"):
+            raise InputError("unknown comparator", path=path, line=i, field="comparator",
+                             value=r["comparator"], expected="> >= < <= == approx")
+        for field in ("threshold", "tolerance"):
+            text = r[field].strip()
+            if field == "tolerance" and not text:
+                continue
+            try:
+                x = float(text)
+            except ValueError:
+                raise InputError("not a number", path=path, line=i, field=field, value=text,
+                                 expected="a number such as 100 or 27.5") from None
+            if not math.isfinite(x) or (field == "tolerance" and x < 0):
+                raise InputError("not a finite number", path=path, line=i, field=field,
+                                 value=text, expected="a finite non-negative number")
+        for field in ("period", "base_period"):
+            text = r[field].strip()
+            if field == "base_period" and not text:
+                if r["quantity"] in ("pct_change", "max_since"):
+                    raise InputError(f"{r['quantity']} needs a base period", path=path, line=i,
+                                     field="base_period", value="",
+                                     expected="YYYY, YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY-MM/YYYY-MM")
+                continue
+            if not (_PERIOD_RE.match(text) or _RANGE_RE.match(text)):
+                raise InputError("bad period", path=path, line=i, field=field, value=text,
+                                 expected="YYYY, YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY-MM/YYYY-MM")
+        if r["quantity"] == "share_pct" and not (r["base_region"] or r["base_group"]):
+            raise InputError("share_pct needs base_region or base_group", path=path, line=i,
+                             field="base_region", value="", expected="a region or group code")
+    return df
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure found in the data: its value, where it came from, and how it was obtained."""
+
+    value: float
+    how: str
+    url: str = ""
+
+
+class _Missing(Exception):
+    """No figure for the requested cell (the message is the reason shown to the reader)."""
+
+
+class ClaimData:
+    """Look-ups of published figures in the cleaned panel and the non-monthly periods table.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        Monthly panel with ``month, region, group, measure, source, value`` (and ``url``).
+    periods : DataFrame, optional
+        Non-monthly published totals with ``period, region, group, measure, source, value``.
+    """
+
+    def __init__(self, panel: pd.DataFrame, periods: pd.DataFrame | None = None) -> None:
+        self.panel = _prepare(panel, "month")
+        self.periods = _prepare(periods, "period") if periods is not None else None
+        sources = set(self.panel["source"])
+        if self.periods is not None:
+            sources |= set(self.periods["source"])
+        self._sources = {_norm(s): s for s in sorted(sources)}
+
+    def source(self, name: str) -> str:
+        """The data's spelling of source ``name`` (case and punctuation ignored)."""
+        key = _norm(name)
+        if key in self._sources:
+            return self._sources[key]
+        raise _Missing(f"no figures from source {name!r} in the data")
+
+    def figure(self, source: str, period: str, region: str, group: str, measure: str) -> Figure:
+        """The published figure for one cell, or raise :class:`_Missing` with the reason."""
+        src = self.source(source)
+        cell = f"{src} {measure} ({region}, group {group}) for {period}"
+        m = _RANGE_RE.match(period)
+        if m:
+            return self._sum_months(src, pd.period_range(m.group(1), m.group(3), freq="M"),
+                                    region, group, measure, cell)
+        if re.fullmatch(r"\d{4}-\d{2}", period):
+            val = self._monthly(src, pd.Period(period, freq="M"), region, group, measure)
+            if val is None:
+                raise _Missing(f"no figure: {cell}")
+            return val
+        if self.periods is not None:
+            sel = self.periods[(self.periods["period"] == period)
+                               & (self.periods["source"] == src)
+                               & (self.periods["region"] == region)
+                               & (self.periods["group"] == group)
+                               & (self.periods["measure"] == measure)].dropna(subset=["value"])
+            if len(sel) > 1:
+                raise _Missing(f"several figures for {cell}; reconcile first")
+            if len(sel) == 1:
+                r = sel.iloc[0]
+                return Figure(float(r["value"]), "published total", str(r.get("url", "")))
+        months = _months_of(period)
+        return self._sum_months(src, months, region, group, measure, cell,
+                                note="no published total; ")
+
+    def monthly_series(self, source: str, region: str, group: str, measure: str) -> pd.Series:
+        """The monthly values of one cell (index: Period months present in the panel)."""
+        src = self.source(source)
+        sel = self.panel[(self.panel["source"] == src) & (self.panel["region"] == region)
+                         & (self.panel["group"] == group) & (self.panel["measure"] == measure)]
+        s = pd.Series(sel["value"].to_numpy(dtype=float),
+                      index=pd.PeriodIndex(sel["month"], freq="M"))
+        return s.sort_index()
+
+    def _monthly(self, src: str, month: pd.Period, region: str, group: str,
+                 measure: str) -> Figure | None:
+        sel = self.panel[(self.panel["month"] == str(month)) & (self.panel["source"] == src)
+                         & (self.panel["region"] == region) & (self.panel["group"] == group)
+                         & (self.panel["measure"] == measure)].dropna(subset=["value"])
+        if sel.empty:
+            return None
+        if len(sel) > 1:
+            raise _Missing(f"several monthly figures for {src} {measure} {month}; reconcile first")
+        r = sel.iloc[0]
+        return Figure(float(r["value"]), "monthly figure", str(r.get("url", "")))
+
+    def _sum_months(self, src: str, months: pd.PeriodIndex, region: str, group: str,
+                    measure: str, cell: str, note: str = "") -> Figure:
+        vals = [self._monthly(src, m, region, group, measure) for m in months]
+        missing = [str(m) for m, v in zip(months, vals, strict=True) if v is None]
+        if missing:
+            shown = ", ".join(missing[:4]) + (" ..." if len(missing) > 4 else "")
+            raise _Missing(f"no figure: {cell} ({note}{len(missing)} of {len(months)} months "
+                           f"missing: {shown})")
+        total = float(sum(v.value for v in vals if v is not None))
+        return Figure(total, f"{note}sum of {len(months)} monthly figures")
+
+
+def _prepare(df: pd.DataFrame, key: str) -> pd.DataFrame:
+    need = [key, "region", "group", "measure", "source", "value"]
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise InputError("missing column", field=missing[0], expected=", ".join(need))
+    out = df.copy()
+    for c in (key, "region", "group", "measure", "source"):
+        out[c] = out[c].astype(str)
+    out["value"] = pd.to_numeric(out["value"], errors="coerce")
+    if "url" not in out.columns:
+        out["url"] = ""
+    out["url"] = out["url"].fillna("").astype(str)
+    return out
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", str(text).lower())
+
+
+def _months_of(period: str) -> pd.PeriodIndex:
+    if re.fullmatch(r"\d{4}", period):
+        return pd.period_range(f"{period}-01", f"{period}-12", freq="M")
+    year, sub = period.split("-")
+    if sub.startswith("Q"):
+        q = int(sub[1])
+        return pd.period_range(f"{year}-{3 * q - 2:02d}", f"{year}-{3 * q:02d}", freq="M")
+    h = int(sub[1])
+    return pd.period_range(f"{year}-{6 * h - 5:02d}", f"{year}-{6 * h:02d}", freq="M")
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}"
+
+
+def evaluate_part(row: pd.Series | dict, data: ClaimData) -> dict[str, object]:
+    """Evaluate one claim part; returns ``observed``, ``detail``, ``verdict`` and ``reason``."""
+    r = dict(row)
+    q = r["quantity"]
+    src, period, region, group, measure = (r["source_org"], r["period"], r["region"],
+                                           r["group"], r["measure"])
+    threshold = float(r["threshold"])
+    try:
+        fig = data.figure(src, period, region, group, measure)
+        if q == "value":
+            observed = fig.value
+            detail = f"{_fmt(fig.value)} ({fig.how})"
+        elif q == "pct_change":
+            base = data.figure(src, r["base_period"], region, group, measure)
+            if base.value == 0:
+                raise _Missing(f"base figure for {r['base_period']} is zero")
+            observed = 100.0 * (fig.value - base.value) / base.value
+            detail = (f"{_fmt(fig.value)} in {period} vs {_fmt(base.value)} in "
+                      f"{r['base_period']}: {observed:+.1f}%")
+        elif q == "share_pct":
+            b_region = r.get("base_region") or region
+            b_group = r.get("base_group") or group
+            base = data.figure(src, period, b_region, b_group, measure)
+            if base.value == 0:
+                raise _Missing("base figure is zero")
+            observed = 100.0 * fig.value / base.value
+            detail = (f"{_fmt(fig.value)} of {_fmt(base.value)} ({b_region}, group {b_group}): "
+                      f"{observed:.1f}%")
+        else:  # max_since
+            return _max_since(r, fig, data)
+    except _Missing as exc:
+        return {"observed": np.nan, "detail": "", "verdict": CANNOT_TELL, "reason": str(exc)}
+    ok = _compare(observed, r["comparator"], threshold, _tolerance(r))
+    verdict = SUPPORTED if ok else NOT_SUPPORTED
+    reason = f"{detail}; claim: {r['comparator']} {_fmt(threshold)}"
+    if r["comparator"] == "approx":
+        reason += f" (within {_fmt(_tolerance(r))})"
+    return {"observed": observed, "detail": detail, "verdict": verdict, "reason": reason}
+
+
+def _tolerance(r: dict) -> float:
+    text = str(r.get("tolerance", "") or "").strip()
+    return float(text) if text else 0.0
+
+
+def _compare(observed: float, comparator: str, threshold: float, tol: float) -> bool:
+    if comparator == "approx":
+        return abs(observed - threshold) <= tol + 1e-9
+    return bool(COMPARATORS[comparator](observed, threshold))
+
+
+def _max_since(r: dict, fig: Figure, data: ClaimData) -> dict[str, object]:
+    month = pd.Period(r["period"], freq="M")
+    months = pd.period_range(pd.Period(r["base_period"], freq="M"), month - 1, freq="M")
+    s = data.monthly_series(r["source_org"], r["region"], r["group"], r["measure"])
+    prior = s.reindex(months)
+    observed_max = float(prior.max()) if prior.notna().any() else np.nan
+    n_missing = int(prior.isna().sum())
+    observed = fig.value - observed_max if not math.isnan(observed_max) else np.nan
+    detail = (f"{_fmt(fig.value)} in {month}; highest of {len(months) - n_missing} months with "
+              f"data since {months[0]}: "
+              + (_fmt(observed_max) if not math.isnan(observed_max) else "none"))
+    threshold = float(r["threshold"])
+    if not math.isnan(observed) and not _compare(observed, r["comparator"], threshold,
+                                                  _tolerance(r)):
+        return {"observed": observed, "detail": detail, "verdict": NOT_SUPPORTED,
+                "reason": detail + " (refuted whatever the missing months hold)"}
+    if n_missing:
+        return {"observed": observed, "detail": detail, "verdict": CANNOT_TELL,
+                "reason": f"{detail}; {n_missing} of {len(months)} earlier months have no figure"}
+    return {"observed": observed, "detail": detail, "verdict": SUPPORTED, "reason": detail}
+
+
+def combine(verdicts: list[str]) -> str:
+    """Verdict of a claim from the verdicts of its parts."""
+    if any(v == NOT_SUPPORTED for v in verdicts):
+        return NOT_SUPPORTED
+    if verdicts and all(v == SUPPORTED for v in verdicts):
+        return SUPPORTED
+    return CANNOT_TELL
+
+
+def check_claims(claims: pd.DataFrame | str | os.PathLike[str], panel: pd.DataFrame,
+                 periods: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Evaluate every claim part against the data.
+
+    Parameters
+    ----------
+    claims : DataFrame or path
+        The claims table (read with :func:`read_claims` when a path).
+    panel : DataFrame
+        The cleaned monthly panel.
+    periods : DataFrame, optional
+        Published non-monthly totals (quarters, halves, years).
+
+    Returns
+    -------
+    DataFrame
+        One row per claim part, in file order: ``claim_id, part, claim, claimant, url,
+        source_org, period, region, group, measure, quantity, comparator, threshold, observed,
+        verdict, reason``.
+    """
+    table = claims if isinstance(claims, pd.DataFrame) else read_claims(claims)
+    data = ClaimData(panel, periods)
+    rows = []
+    for _, r in table.iterrows():
+        res = evaluate_part(r, data)
+        rows.append({**{c: r.get(c, "") for c in ("claim_id", "part", "claim", "claimant", "url",
+                                                   "source_org", "period", "region", "group",
+                                                   "measure", "quantity", "comparator",
+                                                   "threshold")},
+                     "observed": res["observed"], "verdict": res["verdict"],
+                     "reason": res["reason"]})
+    return pd.DataFrame(rows)
+
+
+def summarise(parts: pd.DataFrame) -> pd.DataFrame:
+    """One row per claim: ``claim_id, claim, claimant, url, verdict, reason``.
+
+    ``reason`` joins the parts' reasons (``part k: ...``) when there are several.
+    """
+    out = []
+    for cid, grp in parts.groupby("claim_id", sort=False):
+        verdicts = grp["verdict"].tolist()
+        if len(grp) == 1:
+            reason = str(grp["reason"].iloc[0])
+        else:
+            reason = " | ".join(f"part {p}: {v}, {why}" for p, v, why in
+                                zip(grp["part"], grp["verdict"], grp["reason"], strict=True))
+        first = grp.iloc[0]
+        out.append({"claim_id": cid, "claim": first["claim"], "claimant": first["claimant"],
+                    "url": first["url"], "verdict": combine(verdicts), "reason": reason})
+    return pd.DataFrame(out, columns=["claim_id", "claim", "claimant", "url", "verdict", "reason"])
+
+
+__all__ = ["CANNOT_TELL", "NOT_SUPPORTED", "SUPPORTED", "VERDICTS", "ClaimData", "check_claims",
+           "combine", "evaluate_part", "read_claims", "summarise"]

@@ -1,0 +1,159 @@
+"""Provenance record of a reproduction run: inputs' SHA-256, package versions, model specs.
+
+``results/provenance.json`` is written with sorted keys, two-space indentation and no
+timestamps or absolute paths, so that two runs on the same inputs and environment give the same
+bytes, and a reader can check that a cited figure came from these inputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from trends.atomic import write_text
+
+#: Packages whose versions are recorded.
+PACKAGES: tuple[str, ...] = ("trends", "numpy", "pandas", "statsmodels", "scipy", "matplotlib",
+                             "seaborn", "pyarrow")
+SCHEMA_VERSION = 1
+
+
+def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_hashes(paths: Iterable[str | os.PathLike[str]],
+                root: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """SHA-256 of every file in ``paths`` (folders are walked; hidden files skipped).
+
+    Keys are POSIX paths relative to ``root`` when the file is under it (so the record does not
+    depend on where the project is checked out), else the file name prefixed by its parent
+    folder's name.
+    """
+    base = Path(root).resolve() if root is not None else None
+    out: dict[str, str] = {}
+    for p in paths:
+        p = Path(p)
+        files = (sorted(q for q in p.rglob("*") if q.is_file() and not _hidden(q, p))
+                 if p.is_dir() else [p])
+        for f in files:
+            out[_key(f, base)] = sha256_file(f)
+    return dict(sorted(out.items()))
+
+
+def _hidden(q: Path, top: Path) -> bool:
+    return any(part.startswith(".") for part in q.relative_to(top).parts)
+
+
+def _key(f: Path, base: Path | None) -> str:
+    full = f.resolve()
+    if base is not None:
+        try:
+            return full.relative_to(base).as_posix()
+        except ValueError:
+            pass
+    return f"{full.parent.name}/{full.name}"
+
+
+def package_versions(packages: Iterable[str] = PACKAGES) -> dict[str, str]:
+    """Installed version of each package (``"not installed"`` when absent), plus Python's."""
+    out = {"python": platform.python_version()}
+    for name in packages:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return dict(sorted(out.items()))
+
+
+def build_provenance(inputs: Iterable[str | os.PathLike[str]], *,
+                     specifications: Mapping[str, Any] | None = None,
+                     outputs: Iterable[str | os.PathLike[str]] = (),
+                     root: str | os.PathLike[str] | None = None,
+                     extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Assemble the provenance record.
+
+    Parameters
+    ----------
+    inputs : iterable of path-like
+        Input files or folders (hashed).
+    specifications : mapping, optional
+        Model specifications by name (JSON-serialisable; see
+        :meth:`trends.analysis.ModelSpec.to_dict`).
+    outputs : iterable of path-like
+        Output files to hash as well (e.g. the tables), so a cited number can be traced.
+    root : path-like, optional
+        Paths are recorded relative to this folder.
+    extra : mapping, optional
+        Further JSON-serialisable entries (e.g. the reconciliation rule).
+
+    Returns
+    -------
+    dict
+        With keys ``schema_version``, ``inputs``, ``outputs``, ``packages``, ``specifications``
+        (and those of ``extra``).
+    """
+    record: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "inputs": file_hashes(inputs, root),
+        "outputs": file_hashes(outputs, root),
+        "packages": package_versions(),
+        "specifications": _jsonable(specifications or {}),
+    }
+    for k, v in (extra or {}).items():
+        record[k] = _jsonable(v)
+    return record
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (str, int, bool)) or obj is None:
+        return obj
+    if isinstance(obj, float):
+        return obj if obj == obj else None  # NaN is not JSON
+    if hasattr(obj, "to_dict"):
+        return _jsonable(obj.to_dict())
+    if hasattr(obj, "item"):  # numpy scalar
+        return _jsonable(obj.item())
+    return str(obj)
+
+
+def dumps(record: Mapping[str, Any]) -> str:
+    """Deterministic JSON text: sorted keys, 2-space indent, ASCII only, final newline."""
+    return json.dumps(record, sort_keys=True, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
+
+
+def write_provenance(path: str | os.PathLike[str], record: Mapping[str, Any]) -> Path:
+    """Write ``record`` to ``path`` atomically (see :func:`dumps`)."""
+    return write_text(path, dumps(record))
+
+
+def verify(record: Mapping[str, Any], root: str | os.PathLike[str]) -> dict[str, str]:
+    """Re-hash the recorded inputs under ``root``; return ``{path: problem}`` for mismatches."""
+    problems: dict[str, str] = {}
+    base = Path(root)
+    for rel, expected in record.get("inputs", {}).items():
+        f = base / rel
+        if not f.is_file():
+            problems[rel] = "missing"
+        elif sha256_file(f) != expected:
+            problems[rel] = "changed"
+    return problems
+
+
+__all__ = ["PACKAGES", "build_provenance", "dumps", "file_hashes", "package_versions",
+           "sha256_file", "verify", "write_provenance"]
