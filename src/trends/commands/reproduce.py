@@ -1,0 +1,33 @@
+"""``trends reproduce``: run the whole pipeline on the embedded data."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``reproduce`` sub-command."""
+    from trends.reproduce import STAGES
+
+    names = ", ".join(s.name for s in STAGES)
+    p = subparsers.add_parser(
+        "reproduce",
+        help="run the whole pipeline on the embedded data (data/raw -> data/processed, ...)",
+        description="Run the pipeline stages in order on the embedded data: "
+        f"{names}. The clean stage writes data/processed/panel.csv, audit.csv, "
+        "alternatives.csv and periods.csv. Outputs are deterministic and written atomically.",
+    )
+    p.add_argument("--root", metavar="DIR", default=None,
+                   help="project root (default: the nearest folder from the current directory "
+                   "upwards holding pyproject.toml and data/raw, else the installed source tree)")
+    p.add_argument("--stage", action="append", metavar="NAME", dest="stages", default=None,
+                   help=f"run only this stage (repeatable; stages: {names})")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``trends reproduce``; returns the exit status."""
+    from trends.reproduce import run as run_pipeline
+
+    run_pipeline(args.root, stages=args.stages)
+    return 0
