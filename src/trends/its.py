@@ -322,13 +322,28 @@ class ITS:
         return ITSResults(self, _estimate(self._design, self.cov_spec, self._errors))
 
 
-def _cov_args(cov: tuple[str, int | None, bool]) -> dict[str, Any]:
+def _cov_args(cov: tuple[str, int | None, bool], design: Design) -> dict[str, Any]:
     kind, lags, small = cov
     if kind == "nonrobust":
         return {"cov_type": "nonrobust"}
     if kind in _HC:
         return {"cov_type": kind}
+    if design.unit is not None:
+        # several stacked series: Newey-West lags only within each series (as Stata's newey on
+        # panel data); rows are unit-major blocks, treated series first
+        codes = _unit_codes(design)
+        return {"cov_type": "hac-panel", "cov_kwds": {
+            "groups": codes[design.used], "maxlags": int(lags or 0),
+            "use_correction": "hac" if small else False}}
     return {"cov_type": "HAC", "cov_kwds": {"maxlags": int(lags or 0), "use_correction": small}}
+
+
+def _unit_codes(design: Design) -> np.ndarray:
+    """0 for the treated series, 1, 2, ... for the comparison series, in row order."""
+    unit = design.unit
+    assert unit is not None
+    n = int(design.treated.sum())
+    return np.repeat(np.arange(len(unit) // n), n)
 
 
 def _estimate(
@@ -338,7 +353,7 @@ def _estimate(
     import statsmodels.api as sm
 
     y, X, off, fam = design.y, design.X, design.offset, design.family
-    args = _cov_args(cov)
+    args = _cov_args(cov, design)
     if fam == "gaussian" and errors is None:
         return sm.OLS(y, X).fit(**args)
     if fam == "gaussian":
