@@ -161,3 +161,33 @@ def test_shipped_claims_file_is_valid(root):
     assert table["claim_id"].nunique() >= 10
     # every claim that names a page carries its URL; C01 is the issue's own example
     assert (table.loc[table["claim_id"] != "C01", "url"].str.startswith("https://")).all()
+
+
+def test_alternative_figure_that_would_change_the_verdict():
+    panel, periods = _data()
+    alts = pd.DataFrame({"period": ["2022", "2022"], "region": "national", "group": "all",
+                         "measure": "attacks", "source": "PIPS", "value": [262.0, 250.0],
+                         "chosen": [True, False], "url": ["a", "b | c"]})
+    table = pd.DataFrame([_row(quantity="pct_change", comparator="approx", threshold="25",
+                               tolerance="0.5", base_period="2021")])
+    parts = claims.check_claims(table, panel, periods, alts)
+    assert parts.loc[0, "verdict"] == claims.NOT_SUPPORTED  # 262 vs 200 = +31%
+    assert parts.loc[0, "alternative"].startswith("supported if PIPS attacks 2022")
+    assert "taken as 250, as reported at b" in parts.loc[0, "alternative"]
+    assert claims.summarise(parts).loc[0, "alternative"] == parts.loc[0, "alternative"]
+
+
+def test_shipped_claims_against_cleaned_data(raw_dir, root):
+    import trends
+
+    res = trends.clean(raw_dir, base=root)
+    parts = claims.check_claims(root / "data" / "claims.csv", res.panel, res.periods,
+                                res.alternatives)
+    verdict = dict(zip(claims.summarise(parts)["claim_id"], claims.summarise(parts)["verdict"],
+                       strict=True))
+    # PIPS: TTP carried out 89 attacks in 2022 (pakpips.com/article/amp/7315), not over 100
+    assert verdict["C01"] == claims.NOT_SUPPORTED
+    # PIPS 2022 vs 2021: 262 vs 207 attacks = +26.6%, i.e. the reported 27%
+    assert verdict["C03"] == claims.SUPPORTED
+    # PIPS monthly figures for Aug 2021 - Jul 2022 were never found: cannot tell
+    assert verdict["C11"] == claims.CANNOT_TELL

@@ -69,8 +69,8 @@ class _FakeResults:
         return t
 
     def effects(self, horizons):
-        rows = [{"interruption": i, "horizon": h, "absolute": 10.0 * h + k,
-                 "absolute_low": 1.0, "absolute_high": 99.0}
+        rows = [{"interruption": i, "horizon": h, "abs_effect": 10.0 * h + k,
+                 "abs_low": 1.0, "abs_high": 99.0}
                 for k, i in enumerate(self.interruptions) for h in horizons]
         return pd.DataFrame(rows)
 

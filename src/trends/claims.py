@@ -147,13 +147,37 @@ class ClaimData:
         Non-monthly published totals with ``period, region, group, measure, source, value``.
     """
 
-    def __init__(self, panel: pd.DataFrame, periods: pd.DataFrame | None = None) -> None:
+    def __init__(self, panel: pd.DataFrame, periods: pd.DataFrame | None = None,
+                 alternatives: pd.DataFrame | None = None) -> None:
         self.panel = _prepare(panel, "month")
         self.periods = _prepare(periods, "period") if periods is not None else None
+        self.alternatives = _prepare(alternatives, "period") if alternatives is not None else None
+        #: cell -> value used instead of the reconciled one (to test alternative figures)
+        self.overrides: dict[tuple[str, str, str, str, str], float] = {}
+        #: cells read since the last :meth:`reset`
+        self.accessed: list[tuple[str, str, str, str, str]] = []
         sources = set(self.panel["source"])
         if self.periods is not None:
             sources |= set(self.periods["source"])
         self._sources = {_norm(s): s for s in sorted(sources)}
+
+    def reset(self) -> None:
+        """Forget overrides and the record of cells read."""
+        self.overrides = {}
+        self.accessed = []
+
+    def alternatives_for(self, cell: tuple[str, str, str, str, str]) -> list[tuple[float, str]]:
+        """Values other than the chosen one reported for ``cell``, with their URLs."""
+        if self.alternatives is None:
+            return []
+        src, period, region, group, measure = cell
+        a = self.alternatives
+        sel = a[(a["source"] == src) & (a["period"] == period) & (a["region"] == region)
+                & (a["group"] == group) & (a["measure"] == measure)].dropna(subset=["value"])
+        if "chosen" in sel.columns:
+            sel = sel[~sel["chosen"].astype(str).str.lower().isin(["true", "1"])]
+        return [(float(v), str(u).split(" | ")[0]) for v, u in zip(sel["value"], sel["url"],
+                                                                    strict=True)]
 
     def source(self, name: str) -> str:
         """The data's spelling of source ``name`` (case and punctuation ignored)."""
@@ -185,7 +209,10 @@ class ClaimData:
                 raise _Missing(f"several figures for {cell}; reconcile first")
             if len(sel) == 1:
                 r = sel.iloc[0]
-                return Figure(float(r["value"]), "published total", str(r.get("url", "")))
+                key = (src, period, region, group, measure)
+                self.accessed.append(key)
+                value = self.overrides.get(key, float(r["value"]))
+                return Figure(value, "published total", str(r.get("url", "")))
         months = _months_of(period)
         return self._sum_months(src, months, region, group, measure, cell,
                                 note="no published total; ")
@@ -209,7 +236,10 @@ class ClaimData:
         if len(sel) > 1:
             raise _Missing(f"several monthly figures for {src} {measure} {month}; reconcile first")
         r = sel.iloc[0]
-        return Figure(float(r["value"]), "monthly figure", str(r.get("url", "")))
+        key = (src, str(month), region, group, measure)
+        self.accessed.append(key)
+        return Figure(self.overrides.get(key, float(r["value"])), "monthly figure",
+                      str(r.get("url", "")))
 
     def _sum_months(self, src: str, months: pd.PeriodIndex, region: str, group: str,
                     measure: str, cell: str, note: str = "") -> Figure:
@@ -340,7 +370,8 @@ def combine(verdicts: list[str]) -> str:
 
 
 def check_claims(claims: pd.DataFrame | str | os.PathLike[str], panel: pd.DataFrame,
-                 periods: pd.DataFrame | None = None) -> pd.DataFrame:
+                 periods: pd.DataFrame | None = None,
+                 alternatives: pd.DataFrame | None = None) -> pd.DataFrame:
     """Evaluate every claim part against the data.
 
     Parameters
@@ -351,30 +382,53 @@ def check_claims(claims: pd.DataFrame | str | os.PathLike[str], panel: pd.DataFr
         The cleaned monthly panel.
     periods : DataFrame, optional
         Published non-monthly totals (quarters, halves, years).
+    alternatives : DataFrame, optional
+        Values that lost reconciliation (``alternatives.csv``). When substituting one of them
+        for a figure the claim uses would change the verdict, ``alternative`` says so (the
+        verdict itself always uses the reconciled figures).
 
     Returns
     -------
     DataFrame
         One row per claim part, in file order: ``claim_id, part, claim, claimant, url,
         source_org, period, region, group, measure, quantity, comparator, threshold, observed,
-        verdict, reason``.
+        verdict, reason, alternative``.
     """
     table = claims if isinstance(claims, pd.DataFrame) else read_claims(claims)
-    data = ClaimData(panel, periods)
+    data = ClaimData(panel, periods, alternatives)
     rows = []
     for _, r in table.iterrows():
+        data.reset()
         res = evaluate_part(r, data)
+        res["alternative"] = _alternative_note(r, data, res["verdict"])
         rows.append({**{c: r.get(c, "") for c in ("claim_id", "part", "claim", "claimant", "url",
                                                    "source_org", "period", "region", "group",
                                                    "measure", "quantity", "comparator",
                                                    "threshold")},
                      "observed": res["observed"], "verdict": res["verdict"],
-                     "reason": res["reason"]})
+                     "reason": res["reason"], "alternative": res["alternative"]})
     return pd.DataFrame(rows)
 
 
+def _alternative_note(row: pd.Series, data: ClaimData, verdict: str) -> str:
+    """Say which alternative published figure would change the verdict, if any."""
+    cells = list(dict.fromkeys(data.accessed))
+    notes = []
+    for cell in cells:
+        for value, url in data.alternatives_for(cell):
+            data.overrides = {cell: value}
+            data.accessed = []
+            alt = evaluate_part(row, data)["verdict"]
+            if alt != verdict:
+                src, period, region, group, measure = cell
+                notes.append(f"{alt} if {src} {measure} {period} ({region}, group {group}) is "
+                             f"taken as {_fmt(value)}, as reported at {url}")
+    data.reset()
+    return "; ".join(notes)
+
+
 def summarise(parts: pd.DataFrame) -> pd.DataFrame:
-    """One row per claim: ``claim_id, claim, claimant, url, verdict, reason``.
+    """One row per claim: ``claim_id, claim, claimant, url, verdict, reason, alternative``.
 
     ``reason`` joins the parts' reasons (``part k: ...``) when there are several.
     """
@@ -387,9 +441,12 @@ def summarise(parts: pd.DataFrame) -> pd.DataFrame:
             reason = " | ".join(f"part {p}: {v}, {why}" for p, v, why in
                                 zip(grp["part"], grp["verdict"], grp["reason"], strict=True))
         first = grp.iloc[0]
+        alt = "; ".join(a for a in grp.get("alternative", pd.Series(dtype=str)).fillna("") if a)
         out.append({"claim_id": cid, "claim": first["claim"], "claimant": first["claimant"],
-                    "url": first["url"], "verdict": combine(verdicts), "reason": reason})
-    return pd.DataFrame(out, columns=["claim_id", "claim", "claimant", "url", "verdict", "reason"])
+                    "url": first["url"], "verdict": combine(verdicts), "reason": reason,
+                    "alternative": alt})
+    return pd.DataFrame(out, columns=["claim_id", "claim", "claimant", "url", "verdict", "reason",
+                                      "alternative"])
 
 
 __all__ = ["CANNOT_TELL", "NOT_SUPPORTED", "SUPPORTED", "VERDICTS", "ClaimData", "check_claims",

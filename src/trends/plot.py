@@ -373,6 +373,8 @@ def plot_its(results: Any, ax: Axes | None = None, *, interruptions: Mapping[str
 
 def _interruptions_of(results: Any, data: pd.DataFrame) -> dict[str, str]:
     named = getattr(results, "interruptions", None)
+    if named is None and getattr(results, "spec", None) is not None:
+        named = getattr(results.spec, "interruptions", None)
     if isinstance(named, Mapping) and named:
         return {str(k): str(pd.Period(v, freq="M")) for k, v in named.items()}
     seg = data["segment"].astype(str)

@@ -209,7 +209,7 @@ def effects_table(models: Mapping[str, Any], horizons: Sequence[int] = (6, 12),
     for name, res in models.items():
         table = res.table()
         names = _interruption_names(table)
-        months = (interruptions or {}).get(name) or getattr(res, "interruptions", None) or {}
+        months = (interruptions or {}).get(name) or _interruption_months(res)
         eff = _effects_frame(res, horizons) if horizons else None
         for itv in names:
             row: dict[str, Any] = {"model": name, "interruption": itv,
@@ -235,6 +235,13 @@ def effects_table(models: Mapping[str, Any], horizons: Sequence[int] = (6, 12),
     return out[ordered + [c for c in out.columns if c not in ordered]]
 
 
+def _interruption_months(res: Any) -> dict[str, str]:
+    named = getattr(res, "interruptions", None)
+    if named is None and getattr(res, "spec", None) is not None:
+        named = getattr(res.spec, "interruptions", None)
+    return {str(k): str(v) for k, v in (named or {}).items()}
+
+
 def _interruption_names(table: pd.DataFrame) -> list[str]:
     names: list[str] = []
     for term in map(str, table.index):
@@ -254,13 +261,13 @@ def _effects_frame(res: Any, horizons: Sequence[int]) -> pd.DataFrame:
 def _excess_for(eff: pd.DataFrame, itv: str, horizons: Sequence[int]) -> dict[str, float]:
     """Absolute effect and CI at each horizon for one interruption, from ``effects()``.
 
-    Accepts the column names the ITS results use (``interruption``, ``horizon``, and
-    ``absolute``/``abs`` with ``_low``/``_high`` bounds).
+    Reads ``interruption``, ``horizon``, ``abs_effect``, ``abs_low``, ``abs_high`` (the columns of
+    :meth:`trends.results.ITSResults.effects`).
     """
     cols = {c.lower(): c for c in eff.columns}
     i_col = cols.get("interruption")
     h_col = cols.get("horizon")
-    abs_col = next((cols[c] for c in ("absolute", "abs_effect", "absolute_effect", "excess")
+    abs_col = next((cols[c] for c in ("abs_effect", "absolute", "absolute_effect", "excess")
                     if c in cols), None)
     if h_col is None or abs_col is None:
         raise SpecificationError("effects() lacks 'horizon' or an absolute-effect column; saw "
@@ -275,7 +282,8 @@ def _excess_for(eff: pd.DataFrame, itv: str, horizons: Sequence[int]) -> dict[st
         r = r.iloc[0]
         out[f"excess_{h}"] = float(r[abs_col])
         for suffix in ("low", "high"):
-            c = cols.get(f"{abs_col.lower()}_{suffix}")
+            # ITSResults.effects names the bounds abs_low/abs_high
+            c = cols.get(f"{abs_col.lower()}_{suffix}") or cols.get(f"abs_{suffix}")
             out[f"excess_{h}_{suffix}"] = float(r[c]) if c else np.nan
     return out
 
