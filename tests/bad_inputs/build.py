@@ -42,6 +42,9 @@ HERE = Path(__file__).resolve().parent
 H = "source_org,period,region,group,measure,value,url,quote"
 U = "https://example.org/pips/security-report-2022"
 U2 = "https://example.org/picss/monthly-2022"
+#: Audit reason of a total that disagrees with its parts: the agreed wording ("total row ...
+#: differs from sum of parts ...") or the cleaner's "total row: ... sum to N, the total says M".
+TOTAL_DIFFERS = r"total row.*(differs from (the )?sum of (its )?parts|sum to \d+, the total says \d+)"
 
 CATALOGUE: list[dict[str, object]] = []
 
@@ -100,7 +103,7 @@ def n(month, value, *, region="national", group="all", measure="attacks", source
 
 def build() -> None:
     for old in HERE.glob("*"):
-        if old.name not in {"build.py", ".gitattributes"} and old.is_file():
+        if old.name not in {"build.py", "harness.py", ".gitattributes"} and old.is_file():
             old.unlink()
 
     # ------------------------------------------------------------------ accepted, messy
@@ -133,7 +136,9 @@ def build() -> None:
     accept("missing_markers", "a03_missing_markers.csv",
            [n("2022-01", None), n("2022-02", None), n("2022-03", None), n("2022-04", None),
             n("2022-05", 0), n("2022-06", None)],
-           raw_rows=6, note="em dash, hyphen, n/a, empty and en dash are missing (NaN, never 0); 0 stays 0")
+           raw_rows=6, audit="kept=1", pattern="missing",
+           note="em dash, hyphen, n/a, empty and en dash are missing (NaN or no panel row, never 0); "
+                "0 stays 0; the audit says why each missing cell has no value")
 
     put("a04_footnote_marks.csv", lines(
         f"PIPS,2022-01,national,all,killed,45*,{U},x",
@@ -148,10 +153,11 @@ def build() -> None:
            raw_rows=5, audit="kept=5", note="footnote marks 45*, 46(a), 47\u2020, 1,234*, 48 (b)")
 
     put("a05_bom_utf8.csv", "\ufeff" + lines(
-        f"PIPS,2022-01,Khyber Pakhtunkhwa,all,attacks,12,{U},x",
-        f"PIPS,2022-02,Khyber Pakhtunkhwa,all,attacks,14,{U},x"))
+        f"PICSS,2022-01,Khyber Pakhtunkhwa,all,attacks,12,{U2},x",
+        f"PICSS,2022-02,Khyber Pakhtunkhwa,all,attacks,14,{U2},x"))
     accept("bom_utf8", "a05_bom_utf8.csv",
-           [n("2022-01", 12, region="khyber_pakhtunkhwa"), n("2022-02", 14, region="khyber_pakhtunkhwa")],
+           [n("2022-01", 12, region="khyber_pakhtunkhwa", source="PICSS"),
+            n("2022-02", 14, region="khyber_pakhtunkhwa", source="PICSS")],
            raw_rows=2, audit="kept=2", note="UTF-8 byte-order mark before the header")
 
     put("a06_latin1.csv", lines(
@@ -204,12 +210,13 @@ def build() -> None:
            raw_rows=3, audit="kept=3", note="newlines, commas and doubled quotes inside a quoted quote field")
 
     put("a12_stray_whitespace.csv", lines(
-        f"  PIPS , 2022-01 ,  Khyber Pakhtunkhwa  , all ,attacks ,  12 , {U} , x ",
-        f"PIPS,2022-02,Khyber\u00a0Pakhtunkhwa,\tall,\tattacks,14\t,{U},x",
+        f"  PICSS , 2022-01 ,  Khyber Pakhtunkhwa  , all ,attacks ,  12 , {U} , x ",
+        f"PICSS,2022-02,Khyber\u00a0Pakhtunkhwa,\tall,\tattacks,14\t,{U},x",
         f"PIPS ,2022-03,  Punjab,ALL,Attacks, 3,{U},x",
         header="source_org, period, region, group, measure, value, url, quote"))
     accept("stray_whitespace", "a12_stray_whitespace.csv",
-           [n("2022-01", 12, region="khyber_pakhtunkhwa"), n("2022-02", 14, region="khyber_pakhtunkhwa"),
+           [n("2022-01", 12, region="khyber_pakhtunkhwa", source="PICSS"),
+            n("2022-02", 14, region="khyber_pakhtunkhwa", source="PICSS"),
             n("2022-03", 3, region="punjab")],
            raw_rows=3, audit="kept=3",
            note="spaces, tabs and a no-break space around cells and header names; upper-case codes")
@@ -231,7 +238,7 @@ def build() -> None:
         f"PIPS,Total,national,all,attacks,80,{U},total of the table"))
     accept("totals_row_differs", "a14_totals_row_differs.csv",
            [n("2022-01", 20), n("2022-02", 25), n("2022-03", 31)],
-           raw_rows=4, audit="kept=3;merged|dropped=1", pattern=r"total row.*differs from sum of parts",
+           raw_rows=4, audit="kept=3;merged|dropped=1", pattern=TOTAL_DIFFERS,
            note="Total row 80 but the months sum to 76: not refused, flagged in the audit, not double-counted")
 
     put("a15_exact_duplicate_rows.csv", lines(
@@ -241,7 +248,8 @@ def build() -> None:
         f"PIPS,2022-03,national,all,attacks,31,{U},x"))
     accept("exact_duplicate_rows", "a15_exact_duplicate_rows.csv",
            [n("2022-01", 20), n("2022-02", 25), n("2022-03", 31)],
-           raw_rows=4, audit="kept=3;merged=1", note="an exactly repeated row is merged and audited")
+           raw_rows=4, audit="kept=3;merged|dropped=1", pattern="duplicate",
+           note="an exactly repeated row is merged into one panel row and audited as a duplicate")
 
     put("a16_conflicting_sources.csv", lines(
         f"PIPS,2022-01,national,all,attacks,20,{U},x",
@@ -266,23 +274,23 @@ def build() -> None:
            raw_rows=7, audit="kept=7", note="Jan 2022, February-22, 03/2022, 2022-04, May 2022, June-22, JUL 2022")
 
     put("a18_region_aliases.csv", lines(
-        f"PIPS,2022-01,KPK,all,attacks,10,{U},x",
-        f"PIPS,2009-06,NWFP,all,attacks,11,{U},x",
-        f"PIPS,2022-01,FATA,all,attacks,12,{U},x",
-        f"PIPS,2022-01,Baluchistan,all,attacks,13,{U},x",
-        f"PIPS,2022-01,ICT,all,attacks,14,{U},x",
-        f"PIPS,2022-01,Sind,all,attacks,15,{U},x",
-        f"PIPS,2022-01,Gilgit\u2013Baltistan,all,attacks,16,{U},x",
-        f"PIPS,2022-01,AJK,all,attacks,17,{U},x",
-        f"PIPS,2022-01,Pakistan,all,attacks,18,{U},x",
-        f"PIPS,2022-01,Khyber Pakhtunkhwa (incl. merged districts),all,attacks,19,{U},x"))
+        f"PICSS,2022-01,KPK,all,attacks,10,{U},x",
+        f"PICSS,2009-06,NWFP,all,attacks,11,{U},x",
+        f"PICSS,2022-01,FATA,all,attacks,12,{U},x",
+        f"PICSS,2022-01,Baluchistan,all,attacks,13,{U},x",
+        f"PICSS,2022-01,ICT,all,attacks,14,{U},x",
+        f"PICSS,2022-01,Sind,all,attacks,15,{U},x",
+        f"PICSS,2022-01,Gilgit\u2013Baltistan,all,attacks,16,{U},x",
+        f"PICSS,2022-01,AJK,all,attacks,17,{U},x",
+        f"PICSS,2022-01,Pakistan,all,attacks,18,{U},x",
+        f"PICSS,2022-01,Khyber Pakhtunkhwa (incl. merged districts),all,attacks,19,{U},x"))
     accept("region_aliases", "a18_region_aliases.csv",
-           [n("2009-06", 11, region="khyber_pakhtunkhwa"), n("2022-01", 10, region="khyber_pakhtunkhwa"),
-            n("2022-01", 12, region="ex_fata"), n("2022-01", 13, region="balochistan"),
-            n("2022-01", 14, region="islamabad"), n("2022-01", 15, region="sindh"),
-            n("2022-01", 16, region="gilgit_baltistan"), n("2022-01", 17, region="azad_kashmir"),
-            n("2022-01", 18, region="national"),
-            n("2022-01", 19, region="khyber_pakhtunkhwa_incl_ex_fata")],
+           [n("2009-06", 11, source="PICSS", region="khyber_pakhtunkhwa"), n("2022-01", 10, source="PICSS", region="khyber_pakhtunkhwa"),
+            n("2022-01", 12, source="PICSS", region="ex_fata"), n("2022-01", 13, source="PICSS", region="balochistan"),
+            n("2022-01", 14, source="PICSS", region="islamabad"), n("2022-01", 15, source="PICSS", region="sindh"),
+            n("2022-01", 16, source="PICSS", region="gilgit_baltistan"), n("2022-01", 17, source="PICSS", region="azad_kashmir"),
+            n("2022-01", 18, source="PICSS", region="national"),
+            n("2022-01", 19, source="PICSS", region="khyber_pakhtunkhwa_incl_ex_fata")],
            raw_rows=10, audit="kept=10",
            note="KPK, NWFP, FATA, Baluchistan, ICT, Sind, Gilgit\u2013Baltistan (en dash), AJK, Pakistan, KP incl. merged")
 
@@ -337,11 +345,12 @@ def build() -> None:
            raw_rows=2, audit="kept=2", note="columns in another order, no quote column")
 
     put("a24_excel_windows_export.csv", lines(
-        f"PIPS;Jan 2022;Khyber Pakhtunkhwa;all;attacks;12;{U};\u201ctwelve\u201d \u2013 p. 3",
-        f"PIPS;Feb 2022;Khyber Pakhtunkhwa;all;attacks;1,001;{U};\u2018a thousand and one\u2019",
+        f"PICSS;Jan 2022;Khyber Pakhtunkhwa;all;attacks;12;{U};\u201ctwelve\u201d \u2013 p. 3",
+        f"PICSS;Feb 2022;Khyber Pakhtunkhwa;all;attacks;1,001;{U};\u2018a thousand and one\u2019",
         header=H.replace(",", ";"), end="\r\n"), encoding="cp1252")
     accept("excel_windows_export", "a24_excel_windows_export.csv",
-           [n("2022-01", 12, region="khyber_pakhtunkhwa"), n("2022-02", 1001, region="khyber_pakhtunkhwa")],
+           [n("2022-01", 12, region="khyber_pakhtunkhwa", source="PICSS"),
+            n("2022-02", 1001, region="khyber_pakhtunkhwa", source="PICSS")],
            raw_rows=2, audit="kept=2", note='Excel "CSV (Windows)" export: cp1252 + semicolons + CRLF')
 
     put("a25_blank_lines.csv", H + "\n\n" + f"PIPS,2022-01,national,all,attacks,20,{U},x\n"
@@ -363,10 +372,10 @@ def build() -> None:
            raw_rows=2, audit="kept=2", note="only the required columns (no url, no quote)")
 
     put("a28_unicode_dashes_and_case.csv", lines(
-        f"PIPS,2022-01,khyber pakhtunkhwa,TTP,ATTACKS,5,{U},x",
+        f"PICSS,2022-01,khyber pakhtunkhwa,TTP,ATTACKS,5,{U},x",
         f"PIPS,2022-01,EX\u2013FATA,Tehrik\u2011i\u2011Taliban Pakistan,Killed,6,{U},x"))
     accept("unicode_dashes_and_case", "a28_unicode_dashes_and_case.csv",
-           [n("2022-01", 5, region="khyber_pakhtunkhwa", group="ttp"),
+           [n("2022-01", 5, region="khyber_pakhtunkhwa", group="ttp", source="PICSS"),
             n("2022-01", 6, region="ex_fata", group="ttp", measure="killed")],
            raw_rows=2, audit="kept=2", note="Unicode dashes inside aliases and mixed case")
 
@@ -391,12 +400,12 @@ def build() -> None:
     # wide tables as reports print them ('# key: value' lines above the header give constants)
     put("w01_wide_regions_by_month.csv", lines(
         "Khyber Pakhtunkhwa,10,12,9", 'Balochistan,5,6*,7', "Total,15,18,16",
-        header="# source_org: PIPS\n# measure: attacks\n# url: https://example.org/pips/2022\n"
+        header="# source_org: PICSS\n# measure: attacks\n# url: https://example.org/picss/2022\n"
                "region,Jan 2022,Feb 2022,Mar 2022"))
     accept("wide_regions_by_month", "w01_wide_regions_by_month.csv",
-           [n(f"2022-0{m}", v, region="khyber_pakhtunkhwa") for m, v in [(1, 10), (2, 12), (3, 9)]]
-           + [n(f"2022-0{m}", v, region="balochistan") for m, v in [(1, 5), (2, 6), (3, 7)]]
-           + [n(f"2022-0{m}", v) for m, v in [(1, 15), (2, 18), (3, 16)]],
+           [n(f"2022-0{m}", v, region="khyber_pakhtunkhwa", source="PICSS") for m, v in [(1, 10), (2, 12), (3, 9)]]
+           + [n(f"2022-0{m}", v, region="balochistan", source="PICSS") for m, v in [(1, 5), (2, 6), (3, 7)]]
+           + [n(f"2022-0{m}", v, source="PICSS") for m, v in [(1, 15), (2, 18), (3, 16)]],
            note="wide: rows = provinces, columns = months; the Total row is the national figure")
 
     put("w02_wide_months_by_measure.csv", lines(
@@ -423,7 +432,7 @@ def build() -> None:
             for m, v in zip(range(1, 13), kp)]
            + [n(f"2021-{m:02d}", v, region="punjab", measure="killed", source="CRSS")
               for m, v in zip(range(1, 13), pj)],
-           audit="merged|dropped=2", pattern=r"total row.*differs from sum of parts",
+           audit="merged|dropped=2", pattern=TOTAL_DIFFERS,
            note="wide: 12 months + a Total column; KP's total matches, Punjab's (29 vs 24) is flagged, not refused")
 
     make_xlsx("x01_excel_merged_header.xlsx", [

@@ -189,12 +189,29 @@ def expected_values(path: Path) -> dict[tuple[str, ...], float]:
     return panel_values(read_csv_text(path))
 
 
-def same_values(got: dict, want: dict) -> list[str]:
-    """Differences between two key -> value maps (NaN equals NaN), as readable lines."""
+def same_values(got: dict, want: dict, *, allow_gap_rows: bool = True) -> list[str]:
+    """Differences between two key -> value maps (NaN equals NaN), as readable lines.
+
+    With ``allow_gap_rows`` the panel may also hold *missing* (NaN) rows for months strictly
+    inside a series' expected month span: the panel lays each series on its full month grid,
+    so gaps show as empty values. An expected missing row may be absent (the panel's month grid
+    runs from a series' first to its last *reported* month). A number that was not expected,
+    or a number where a missing value was expected, is always a difference.
+    """
     problems = []
+    span: dict[tuple[str, ...], tuple[str, str]] = {}
+    for k in want:
+        s = k[1:]
+        lo, hi = span.get(s, (k[0], k[0]))
+        span[s] = (min(lo, k[0]), max(hi, k[0]))
     for k in sorted(set(want) - set(got)):
+        if math.isnan(want[k]):
+            continue  # a cell published as missing may have no panel row; it is never a number
         problems.append(f"missing panel row {k} (expected value {want[k]})")
     for k in sorted(set(got) - set(want)):
+        lo, hi = span.get(k[1:], ("", ""))
+        if allow_gap_rows and math.isnan(got[k]) and lo < k[0] < hi:
+            continue
         problems.append(f"unexpected panel row {k} = {got[k]}")
     for k in sorted(set(got) & set(want)):
         a, b = got[k], want[k]
