@@ -160,10 +160,10 @@ def normalise_freq(freq: str) -> str:
 
 
 def _freq_of_period_dtype(dtype: pd.PeriodDtype) -> str:
-    name = dtype.freq.freqstr if hasattr(dtype.freq, "freqstr") else str(dtype.freq)
     for code, pfreq in FREQUENCIES.items():
-        if pd.Period("2000-01-01", pfreq).freqstr == name:
+        if pd.PeriodDtype(pfreq) == dtype:
             return code
+    name = str(dtype)
     raise SpecificationError(
         f"Period frequency {name!r} is not supported; expected M, W-SUN (ISO week), Q-DEC or Y-DEC"
     )
