@@ -242,9 +242,10 @@ def normalise_rows(raw: pd.DataFrame, rules: Rules) -> pd.DataFrame:
         value = parse_count(rec["value"], rules=rules, path=path, line=line, field=value_field)
         published = _published(rec.get("published", ""), path=path, line=line)
         notes = []
-        if rec.get("role") == "total_column" and not rec["period"].strip():
+        period_total = (rec.get("role") == "total_column"
+                        or aliases.normalise_key(rec["period"]) in rules.total_labels)
+        if period_total:
             period_label, period_type = "", ""
-            notes.append("total column over a partial year")
         else:
             period = parse_period(rec["period"], horizon=horizon, min_year=rules.min_year,
                                   path=path, line=line, field="period")
@@ -258,9 +259,10 @@ def normalise_rows(raw: pd.DataFrame, rules: Rules) -> pd.DataFrame:
             "period_type": period_type, "region": region, "group": group, "measure": measure,
             "value": value, "url": _SPACES.sub(" ", rec.get("url", "")).strip(),
             "flag": rec.get("flag", "").strip(), "published": published,
-            "is_total": bool(region_total or group_total or rec.get("role") == "total_column"),
-            "total_of": "region" if region_total else ("group" if group_total else
-                                                       ("period" if rec.get("role") else "")),
+            "is_total": bool(region_total or group_total or period_total),
+            "total_of": "period" if period_total else (
+                "region" if region_total else ("group" if group_total else "")),
+            "total_column": rec.get("role") == "total_column",
             "note": "; ".join(notes),
         })
     return pd.DataFrame(out)
@@ -277,9 +279,11 @@ def _check_totals(rows: pd.DataFrame) -> dict[int, str]:
                     & (rows["measure"] == t["measure"]) & ~rows["is_total"]
                     & rows["value"].notna()]
         if t["total_of"] == "period":
-            parts = same[(same["line"] == t["line"]) & (same["region"] == t["region"])
-                         & (same["group"] == t["group"]) & (same["period_type"] == "M")]
-            what = "the months in its row"
+            parts = same[(same["region"] == t["region"]) & (same["group"] == t["group"])
+                         & (same["period_type"] == "M")]
+            if t["total_column"]:
+                parts = parts[parts["line"] == t["line"]]
+            what = "the months in its table"
         elif t["total_of"] == "region":
             parts = same[(same["period"] == t["period"]) & (same["group"] == t["group"])]
             mainland = parts[parts["region"].isin((*_PARTS_MAINLAND, *_PROVINCES))]
@@ -294,11 +298,13 @@ def _check_totals(rows: pd.DataFrame) -> dict[int, str]:
             remarks[t["raw_id"]] = "total row (no parts in its table to check)"
             continue
         s = int(parts["value"].sum())
+        kept = ("not a panel value (no double counting)" if t["total_of"] == "period"
+                else "the source's own total is kept")
         if s == t["value"]:
-            remarks[t["raw_id"]] = f"total row: equals the sum of {what} ({s})"
+            remarks[t["raw_id"]] = f"total row: equals the sum of parts ({what}: {s}); {kept}"
         else:
-            remarks[t["raw_id"]] = (f"total row: {what} sum to {s}, the total says {t['value']}"
-                                    f"; the source's total is kept")
+            remarks[t["raw_id"]] = (f"total row: {t['value']} differs from sum of parts "
+                                    f"({what} sum to {s}); {kept}")
     return remarks
 
 
@@ -375,7 +381,7 @@ def clean(
         if r["value"] is None or pd.isna(r["value"]):
             status, reason = "dropped", f"value missing ({o['value'].strip()!r})"
         elif r["period"] == "":
-            status, reason = "dropped", "total column over a partial year (not a period)"
+            status, reason = "dropped", "total over periods"
         else:
             status, reason = rec.status[r["raw_id"]]
         extra = "; ".join(x for x in (reason, r["note"], remarks.get(r["raw_id"], "")) if x)

@@ -12,10 +12,12 @@ the location of the cell for the audit trail:
     The column the value came from (``value`` in a long table, the column header in a wide one).
 ``role``
     ``""`` for an ordinary cell; ``"total_column"`` for a cell of a wide table's *Total*
-    column (its ``period`` is the calendar year when the other columns are its 12 months, else
-    empty: the cleaner checks it against its parts and does not double-count it).
+    column over periods (its ``period`` is empty: the cleaner checks it against the sum of the
+    row's other cells and does not count it again).
 
-followed by :data:`RAW_COLUMNS` (``source_org, period, region, group, measure, value, url, quote,
+In a wide table each non-blank value cell is one raw data row (a blank cell is layout, not a
+reported figure; written missing marks such as ``n/a`` or ``—`` are rows). The frame continues
+with :data:`RAW_COLUMNS` (``source_org, period, region, group, measure, value, url, quote,
 flag, note, published``; optional ones are ``""`` when absent).
 
 Files are decoded as UTF-8 (with or without BOM), UTF-16 when it has a BOM, else cp1252 and
@@ -506,13 +508,6 @@ def _wide_records(grid: Grid, names: list[str], consts: dict[str, str]) -> pd.Da
                          path=grid.label, line=grid.header_line,
                          field=grid.header[label_col] if label_col is not None else None,
                          expected="rows and columns of different kinds")
-    total_period = ""
-    if col_kind == "period":
-        months = [try_parse_period(grid.header[i], horizon="9999") for i in value_cols
-                  if kinds[i] != "total"]
-        years = {p.year for p in months if p}
-        if all(p and p.is_month for p in months) and len(years) == 1 and len(months) == 12:
-            total_period = str(years.pop())
     for k in ("source_org", "measure", "period"):
         if k not in meta and k != col_kind and k != label_kind and k not in consts:
             raise InputError(f"wide table does not say its {k}", path=grid.label,
@@ -531,13 +526,15 @@ def _wide_records(grid: Grid, names: list[str], consts: dict[str, str]) -> pd.Da
         if label_col is not None and label_kind is not None:
             base[label_kind] = row[label_col]
         for i in value_cols:
+            if not row[i].strip():
+                continue  # a blank cell of a wide table is layout, not a reported figure
             rec: dict[str, object] = {"file": grid.label, "line": line,
                                       "field": grid.header[i], "role": "", **base}
             if kinds[i] == "total":
                 if col_kind != "period":
                     rec[col_kind] = grid.header[i]
                 else:
-                    rec["period"] = total_period
+                    rec["period"] = ""
                     rec["role"] = "total_column"
             else:
                 rec[col_kind] = grid.header[i]

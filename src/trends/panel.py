@@ -251,6 +251,30 @@ def _loc(r: dict[str, Any]) -> str:
     return f"{r['file']}:{r['line']}"
 
 
+def _check_one_publication(rows: list[dict[str, Any]], rules: Rules) -> None:
+    """Refuse a cell given two values by one publication (same URL, or same file without URL).
+
+    The rule can arbitrate between publications, not inside one: there a second value is a
+    typo or a mislabelled row that a person must flag (``flag`` column) or correct.
+    """
+    first: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        if rules.is_suspect(str(r.get("flag", ""))):
+            continue
+        url = str(r["url"]).strip()
+        pub = ("url", url) if url else ("file", str(r["file"]))
+        prev = first.setdefault(pub, r)
+        if int(prev["value"]) != int(r["value"]):
+            where = (f"line {prev['line']}" if prev["file"] == r["file"]
+                     else f"{prev['file']}:{prev['line']}")
+            raise InputError(
+                f"the same cell has two values in one publication: {prev['value']} on {where} "
+                f"and {r['value']} here",
+                path=r["file"], line=int(r["line"]), field="value", value=str(r["value"]),
+                expected="one value per cell and publication (correct the row, flag it as "
+                "suspect in a 'flag' column, or give a revision its own url)")
+
+
 @dataclass(frozen=True)
 class Reconciled:
     """Output of :func:`reconcile`."""
@@ -290,6 +314,7 @@ def reconcile(rows: pd.DataFrame, rules: Rules | None = None) -> Reconciled:
         groups.setdefault(tuple(r[k] for k in CELL_KEYS), []).append(r)
     for key in sorted(groups):
         rs = sorted(groups[key], key=lambda r: r["raw_id"])
+        _check_one_publication(rs, rules)
         cands = _candidates(rs, rules)
         remaining, decided_by = cands, "single value"
         if len(cands) > 1:
@@ -314,7 +339,7 @@ def reconcile(rows: pd.DataFrame, rules: Rules | None = None) -> Reconciled:
         for r in win.rows[1:]:
             dup = seen.get((str(r["url"]), str(r["flag"])))
             if dup is not None:
-                status[r["raw_id"]] = ("dropped", f"duplicate of {_loc(dup)}")
+                status[r["raw_id"]] = ("merged", f"duplicate of {_loc(dup)} (same value, url)")
             else:
                 seen[(str(r["url"]), str(r["flag"]))] = r
                 status[r["raw_id"]] = ("merged", f"same value as {_loc(first)} (another report)")

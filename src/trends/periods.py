@@ -9,7 +9,8 @@
     half     2022-H1  2022H1  H1 2022  H1-2022
     year     2022
 
-Fiscal years (``FY2022``, ``2021-22``) are rejected: they straddle calendar years.
+Fiscal years (``FY2022``) are rejected: they straddle calendar years. ``2009-10`` is
+October 2009 (the canonical month spelling), never a fiscal year.
 
 A two-digit year ``yy`` means ``20yy``. Anything else, month 00 or 13, quarter 5, half 3, a
 year before ``min_year`` or a period that starts after the ``horizon`` is rejected with an
@@ -215,9 +216,6 @@ def parse_period(
     if parsed is None:
         raise fail("unrecognised period")
     year, freq, sub = parsed
-    if freq == "M" and sub == (year + 1) % 100 and isinstance(value, str) and "-" in value:
-        raise fail("looks like a fiscal year, which straddles two calendar years",
-                   "a calendar " + EXPECTED)
     if not 1 <= sub <= _N_SUB[freq]:
         kind = {"M": "month", "Q": "quarter", "H": "half-year"}[freq]
         raise fail(f"{kind} {sub} out of range", f"{kind} 1-{_N_SUB[freq]}")
