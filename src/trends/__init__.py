@@ -15,7 +15,6 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "ITS": "trends.its",
     "ITSResults": "trends.results",
-    "clean": "trends.clean",
     "read_table": "trends.io",
     "TrendsError": "trends.errors",
     "InputError": "trends.errors",
