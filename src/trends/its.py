@@ -363,7 +363,13 @@ def _estimate(
         model = SARIMAX(design.y_full, exog=design.X_full, order=(p, 0, q), trend="n")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # convergence is checked below
-            res = model.fit(disp=False, maxiter=500)
+            # statsmodels' default L-BFGS tolerances stop early on this poorly scaled problem
+            # (trend 1..n next to the intercept): tighten them, then polish with BFGS.
+            res = model.fit(disp=False, maxiter=2000, pgtol=1e-10, factr=10.0)
+            polish = model.fit(start_params=np.asarray(res.params), method="bfgs",
+                               disp=False, maxiter=2000, gtol=1e-8)
+            if np.isfinite(polish.llf) and polish.llf > res.llf:
+                res = polish
         if not res.mle_retvals.get("converged", True):
             warnings.warn("ARMA-error model did not converge; treat results with care",
                           RuntimeWarning, stacklevel=3)
