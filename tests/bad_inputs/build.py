@@ -36,6 +36,8 @@ import csv
 import gzip
 import io
 import random
+import re
+import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -94,7 +96,20 @@ def make_xlsx(name: str, rows: list[list[object]], merge: str) -> None:
     fixed = dt.datetime(2024, 1, 1)
     wb.properties.created = fixed
     wb.properties.modified = fixed
-    wb.save(HERE / name)
+    buf = io.BytesIO()
+    wb.save(buf)
+    # openpyxl stamps the save time into the zip entries and docProps/core.xml: pin both so
+    # that re-running this script reproduces the committed bytes
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2024-01-01T00:00:00Z", data)
+            z.writestr(zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0)), data,
+                       compress_type=zipfile.ZIP_DEFLATED)
+    (HERE / name).write_bytes(out.getvalue())
 
 
 def n(month, value, *, region="national", group="all", measure="attacks", source="PIPS"):
@@ -396,6 +411,17 @@ def build() -> None:
            raw_rows=3, audit="kept=2;superseded=1", pattern="supersed|revis|later|latest",
            note="one source revises a cell in a later publication (other url): latest publication wins, "
                 "the earlier value is audited as superseded (not refused)")
+
+    put("a31_months_like_fiscal_years.csv", lines(
+        f"PICSS,2009-10,national,all,attacks,40,{U2},x",
+        f"PICSS,2010-11,national,all,attacks,41,{U2},x",
+        f"PICSS,2011-12,national,all,attacks,42,{U2},x"))
+    accept("months_like_fiscal_years", "a31_months_like_fiscal_years.csv",
+           [n("2009-10", 40, source="PICSS"), n("2010-11", 41, source="PICSS"),
+            n("2011-12", 42, source="PICSS")],
+           raw_rows=3, audit="kept=3",
+           note="the canonical YYYY-MM months 2009-10, 2010-11, 2011-12 are months (the schema's own "
+                "format), not fiscal years")
 
     # wide tables as reports print them ('# key: value' lines above the header give constants)
     put("w01_wide_regions_by_month.csv", lines(
