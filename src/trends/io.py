@@ -420,7 +420,7 @@ def grid_to_long(
     format
         ``"long"`` (header must hold ``source_org, period, region, group, measure, value``),
         ``"wide"`` (value columns are periods, measures, regions or groups) or ``"auto"``
-        (long when the header has a ``value`` column or at least three long columns).
+        (long when the header has a ``value`` column or only standard column names).
     defaults
         Constants for columns the table lacks; ``# key: value`` preamble lines override them.
     """
@@ -434,9 +434,10 @@ def grid_to_long(
         raise InputError("no data rows (header only)", path=grid.label, line=grid.header_line,
                          expected="at least one data row below the header")
     present = set(names)
-    is_long = format == "long" or (
-        format == "auto" and ("value" in present or len(present & set(LONG_REQUIRED)) >= 3)
-    )
+    # a table is long when it has a 'value' column, or when every named column is a standard
+    # one (then it is a long table lacking 'value', reported as such)
+    unknown = [n for n in names if n and n not in RAW_COLUMNS]
+    is_long = format == "long" or (format == "auto" and ("value" in present or not unknown))
     if is_long:
         return _long_records(grid, names, consts)
     return _wide_records(grid, names, consts)
