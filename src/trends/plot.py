@@ -597,5 +597,49 @@ def plot_annual(periods: pd.DataFrame, *, measure: str = "attacks", region: str 
 __all__ = [
     "DOUBLE_COLUMN", "OKABE_ITO", "PALETTE", "RC_PARAMS", "SINGLE_COLUMN", "caption",
     "caption_text", "data_version", "disagreement_frame", "figure", "monthly_wide", "plot_annual",
+    "plot_forest",
     "plot_coverage", "plot_disagreement", "plot_its", "plot_series", "save_figure", "style",
 ]
+
+
+def plot_forest(table: pd.DataFrame, *, estimate: str, low: str, high: str, label: str = "model",
+                reference: float = 1.0, xlabel: str = "rate ratio (95% CI)",
+                title: str | None = None, highlight: Sequence[str] = (),
+                version: str | None = None, log: bool = True,
+                width: str | float = "double") -> tuple[Figure, Axes]:
+    """Forest plot: one row per model with the estimate and its CI, a line at ``reference``.
+
+    Rows with a missing estimate are listed with the text "not estimable". Rows named in
+    ``highlight`` (e.g. the main model) are drawn in vermillion.
+    """
+    t = table.reset_index(drop=True)
+    n = len(t)
+    fig, ax = figure(width, height=0.8 + 0.2 * n)
+    with style():
+        y = np.arange(n)[::-1]
+        for yi, (_, r) in zip(y, t.iterrows(), strict=True):
+            main = str(r[label]) in set(highlight)
+            colour = OKABE_ITO["vermillion"] if main else OKABE_ITO["blue"]
+            if pd.isna(r[estimate]):
+                ax.text(0.01, yi, "not estimable", transform=ax.get_yaxis_transform(),
+                        va="center", fontsize=6, color="#666666")
+                continue
+            ax.plot([r[low], r[high]], [yi, yi], color=colour, linewidth=1.2)
+            ax.plot([r[estimate]], [yi], marker="s" if main else "o", color=colour,
+                    markersize=3.5)
+        ax.axvline(reference, color=OKABE_ITO["black"], linewidth=0.7, linestyle=":")
+        if log:
+            ax.set_xscale("log")
+            lo = np.nanmin(np.r_[t[low].to_numpy(dtype=float), reference])
+            hi = np.nanmax(np.r_[t[high].to_numpy(dtype=float), reference])
+            ticks = [x for x in (0.125, 0.25, 0.5, 1, 2, 4, 8, 16) if lo / 2 <= x <= hi * 2]
+            ax.set_xticks(ticks, [f"{x:g}" for x in ticks])
+            ax.xaxis.set_minor_locator(mpl.ticker.NullLocator())
+        ax.set_yticks(y, [str(v) for v in t[label]])
+        ax.set_ylim(-0.7, n - 0.3)
+        ax.set_xlabel(xlabel)
+        if title:
+            ax.set_title(title)
+        caption(fig, caption_text("PICSS/PIPS published figures; trends ITS models", version))
+        fig.subplots_adjust(left=0.32, bottom=max(0.08, 0.5 / (0.8 + 0.2 * n)), top=0.93)
+    return fig, ax

@@ -108,6 +108,16 @@ def stage_clean(ctx: Context) -> None:
 #: The pipeline, in order. Append later stages (models, figures, tables) here.
 STAGES: list[Stage] = [
     Stage("clean", stage_clean, "clean data/raw into data/processed (panel, audit, ...)"),
+    # issue 4: stage functions live in trends.outputs (imported when the stage runs)
+    Stage("models", lambda ctx: __import__("trends.outputs", fromlist=["_"]).stage_models(ctx),
+          "fit the main and robustness ITS models; coefficient tables -> results/"),
+    Stage("figures", lambda ctx: __import__("trends.outputs", fromlist=["_"]).stage_figures(ctx),
+          "every figure -> figures/ (PNG, SVG)"),
+    Stage("tables", lambda ctx: __import__("trends.outputs", fromlist=["_"]).stage_tables(ctx),
+          "effects, robustness, claims, coverage ... -> results/ (CSV, MD, TeX)"),
+    Stage("provenance",
+          lambda ctx: __import__("trends.outputs", fromlist=["_"]).stage_provenance(ctx),
+          "input/output SHA-256, package versions, model specs -> results/provenance.json"),
 ]
 
 
