@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                    help="input layout: auto (default; long if the header has a 'value' column), "
                    "long, wide, or an event format (ucdp-ged, acled, gtd)")
     p.add_argument("--country", metavar="NAME", default=None,
-                   help="country to keep from event files (event formats only)")
+                   help="country to keep from event files (event formats only; default Pakistan)")
     p.add_argument("--rules", metavar="FILE", default=None,
                    help="JSON file overriding the default cleaning/reconciliation rules "
                    "(trends/data/rules.json)")
