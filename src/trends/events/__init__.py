@@ -21,13 +21,17 @@ Rules (details in :func:`read_events`):
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.api.types import union_categoricals
 
 from trends import atomic
 from trends.errors import InputError
@@ -80,7 +84,8 @@ class EventsResult:
         see :func:`week_start`) in place of ``month``.
     audit
         One row per data record of every input (columns :data:`AUDIT_COLUMNS`): what became of
-        it (``kept`` = counted in the monthly panel, ``dropped`` with the reason).
+        it (``kept`` = counted in the monthly panel, ``dropped`` with the reason). Built on
+        first access (it costs more than the panels on large files).
     annual
         Per year (national, all groups): totals over every counted event including those whose
         month is unknown, and how much of it is in the monthly panel.
@@ -90,16 +95,28 @@ class EventsResult:
         Dataset label used in the ``source`` column, e.g. ``UCDP GED 22.1``.
     rule
         Statement of the attack rule and date rule used.
+    files
+        The input files, in the order read.
+    records
+        Number of data records read (all countries).
     """
 
     monthly: pd.DataFrame
     weekly: pd.DataFrame
-    audit: pd.DataFrame
     annual: pd.DataFrame
     coverage: Coverage
     source: str
     rule: str = ""
     files: tuple[str, ...] = field(default_factory=tuple)
+    records: int = 0
+    _build_audit: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
+
+    @functools.cached_property
+    def audit(self) -> pd.DataFrame:
+        """Per-record audit (see the class docstring); computed once, on first access."""
+        if self._build_audit is None:  # pragma: no cover - always set by read_events
+            return pd.DataFrame(columns=list(AUDIT_COLUMNS))
+        return self._build_audit()
 
     def series(self, measure: str = "attacks", region: str = NATIONAL, group: str = ALL_GROUPS,
                freq: Literal["month", "week"] = "month") -> pd.DataFrame:
@@ -140,20 +157,35 @@ def _files(inputs: str | Path | Sequence[str | Path]) -> list[Path]:
 def _concat(parts: list[_core.Adapted]) -> _core.Adapted:
     if len(parts) == 1:
         return parts[0]
-    kw = {}
+    kw: dict[str, object] = {}
     for f in dataclasses.fields(_core.Adapted):
         vals = [getattr(p, f.name) for p in parts]
-        if f.name == "path":
-            kw[f.name] = ""
+        if f.name in ("path", "lines"):
+            kw[f.name] = "" if f.name == "path" else None
         elif f.name == "measures":
             kw[f.name] = {m: np.concatenate([v[m] for v in vals]) for m in vals[0]}
         elif f.name == "region_overrides":
             kw[f.name] = vals[0]
-        elif isinstance(vals[0], pd.Series):
-            kw[f.name] = pd.concat(vals, ignore_index=True)
+        elif f.name == "date_text":
+            kw[f.name] = functools.partial(
+                lambda fs: pd.concat([g() for g in fs], ignore_index=True), vals)
+        elif isinstance(vals[0], pd.Categorical):
+            kw[f.name] = union_categoricals(vals)
+        elif isinstance(vals[0], pa.ChunkedArray):
+            kw[f.name] = pa.chunked_array([c for v in vals for c in v.chunks], type=vals[0].type)
         else:
             kw[f.name] = np.concatenate(vals)
     return _core.Adapted(**kw)
+
+
+def _duplicated(ids: pa.ChunkedArray) -> np.ndarray:
+    """True for every id seen earlier in the array (the first occurrence is False)."""
+    codes = pc.dictionary_encode(ids).combine_chunks().indices
+    codes = pc.fill_null(codes, -1).to_numpy()
+    first = np.zeros(len(codes), dtype=bool)
+    _, index = np.unique(codes, return_index=True)
+    first[index] = True
+    return ~first & (codes >= 0)
 
 
 def read_events(
@@ -249,7 +281,7 @@ def read_events(
         if ad.n == 0:
             raise InputError("file has a header but no data rows", path=path, line=2,
                              expected="one event per row")
-        parts.append(dataclasses.replace(ad, lines=record_lines(path, ad.n)))
+        parts.append(ad)
         labels.append(ged.source_label(path) if fmt == "ucdp-ged" else module.SOURCE)
         per_file.append((str(path), ad.n))
     if len(set(labels)) > 1 and source is None:
@@ -263,14 +295,14 @@ def read_events(
     record = np.concatenate([np.arange(1, n + 1) for _, n in per_file])
 
     if country is not None and not ad.in_country.any():
-        seen = ad.country.dropna().value_counts().index[:5].tolist()
+        seen = pd.Series(ad.country).value_counts().index[:5].tolist()
         raise InputError(f"no events for country {country!r}", path=files[0], field="country",
                          value=country, expected="one of " + ", ".join(map(str, seen)))
 
     cov = _coverage(fmt, label, ad, coverage)
     start_days = ad.start.astype(np.int64)
     # duplicated event ids (e.g. overlapping exports): the first in sorted file order counts
-    dup = pd.Series(ad.event_id).duplicated().to_numpy() & ad.in_country
+    dup = _duplicated(pc.cast(ad.event_id, pa.string())) & ad.in_country
     inside = cov.contains(start_days)
     counted = ad.in_country & ~dup & ad.attack & inside
     when = _core.assign_periods(ad, imprecise)
@@ -283,20 +315,26 @@ def read_events(
     measures = {"attacks": np.ones(ad.n), **ad.measures}
 
     def panel(mask: np.ndarray, keys: np.ndarray, periods: np.ndarray, col: str,
-              labeller) -> pd.DataFrame:
-        wide = _core.aggregate(keys[mask], periods, region[mask], group[mask],
-                               {m: v[mask] for m, v in measures.items()}, derived)
-        return _core.to_long(wide, labeller, col, label, module.URL)
+              labeller: Callable[[np.ndarray], np.ndarray], step: int) -> pd.DataFrame:
+        return _core.build_panel(keys[mask], periods, labeller(periods), col,
+                                 region[mask], group[mask],
+                                 {m: v[mask] for m, v in measures.items()}, derived, label,
+                                 module.URL, step)
 
-    monthly = panel(in_month, when.month, cov.month_keys(), "month", _dates.month_labels)
-    weekly = panel(in_week, when.week, cov.week_keys(), "week", _dates.week_labels)
+    monthly = panel(in_month, when.month, cov.month_keys(), "month", _dates.month_labels, 1)
+    weekly = panel(in_week, when.week, cov.week_keys(), "week", _dates.week_labels, 7)
     annual = _annual(counted, in_month, ad.start, measures, label)
-    audit = _audit(ad, file_col, record, when, counted, in_month, dup, inside, region, group,
-                   country, imprecise)
+
+    def build_audit() -> pd.DataFrame:
+        lines = np.concatenate([record_lines(Path(f), n) for f, n in per_file])
+        return _audit(dataclasses.replace(ad, lines=lines), file_col, record, when, counted,
+                      in_month, dup, inside, region, group, country, imprecise)
+
     text = (f"{rule.describe()}. Dates: imprecise={imprecise!r}. Coverage: {cov.describe()}; "
             "months without events inside it are 0.")
-    return EventsResult(monthly=monthly, weekly=weekly, audit=audit, annual=annual,
-                        coverage=cov, source=label, rule=text, files=tuple(map(str, files)))
+    return EventsResult(monthly=monthly, weekly=weekly, annual=annual, coverage=cov,
+                        source=label, rule=text, files=tuple(map(str, files)), records=ad.n,
+                        _build_audit=build_audit)
 
 
 def _coverage(fmt: str, label: str, ad: _core.Adapted,
@@ -324,66 +362,79 @@ def _coverage(fmt: str, label: str, ad: _core.Adapted,
 def _annual(counted: np.ndarray, in_month: np.ndarray, start: np.ndarray,
             measures: Mapping[str, np.ndarray], label: str) -> pd.DataFrame:
     year = start.astype("datetime64[Y]").astype(np.int64) + 1970
-    rows = []
-    for name, values in measures.items():
-        v = np.where(np.isnan(values), 0.0, values)
-        total = pd.Series(v[counted]).groupby(year[counted]).sum()
-        monthly = pd.Series(v[in_month]).groupby(year[in_month]).sum()
-        frame = pd.DataFrame({"value": total, "in_monthly": monthly}).fillna(0.0)
-        frame["not_in_monthly"] = frame["value"] - frame["in_monthly"]
-        frame = frame.rename_axis("year").reset_index()
-        frame["measure"] = name
-        rows.append(frame)
-    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=ANNUAL_COLUMNS)
+    years = np.unique(year[counted])
+    if years.size == 0:
+        return pd.DataFrame(columns=list(ANNUAL_COLUMNS))
+    pos = np.clip(year - years[0], 0, None)
+    size = int(years[-1] - years[0] + 1)
+    frames = []
+    for name in sorted(measures):
+        v = np.nan_to_num(np.asarray(measures[name], dtype=np.float64))  # known values only
+        total = np.bincount(pos[counted], weights=v[counted], minlength=size)
+        monthly = np.bincount(pos[in_month], weights=v[in_month], minlength=size)
+        idx = years - years[0]
+        frames.append(pd.DataFrame({"year": years, "measure": name, "value": total[idx],
+                                    "in_monthly": monthly[idx],
+                                    "not_in_monthly": total[idx] - monthly[idx]}))
+    out = pd.concat(frames, ignore_index=True)
     out["region"], out["group"], out["source"] = NATIONAL, ALL_GROUPS, label
-    return out[list(ANNUAL_COLUMNS)].sort_values(["year", "measure"]).reset_index(drop=True)
+    return out[list(ANNUAL_COLUMNS)].sort_values(["year", "measure"], kind="stable") \
+        .reset_index(drop=True)
 
 
 def _audit(ad: _core.Adapted, file_col: pd.Categorical, record: np.ndarray,
            when: _core.Assigned, counted: np.ndarray, in_month: np.ndarray, dup: np.ndarray,
-           inside: np.ndarray, region: pd.Series, group: pd.Series, country: str | None,
-           imprecise: str) -> pd.DataFrame:
-    n = ad.n
-    rule_names = np.array(DATE_RULES, dtype=object)[when.rule]
-    reason = pd.Series(pd.Categorical(rule_names).rename_categories(
-        lambda r: _DATE_REASONS[r]).astype(object)) if n else pd.Series([], dtype=object)
+           inside: np.ndarray, region: pd.Categorical, group: pd.Categorical,
+           country: str | None, imprecise: str) -> pd.DataFrame:
+    # reasons as codes into one list of texts (categorical: cheap for a million records)
+    texts = [_DATE_REASONS[r] for r in DATE_RULES]
+    code = when.rule.astype(np.int32)
     if imprecise == "exclude":
-        reason[(rule_names == "annual_only") & ad.start_reported] = \
-            "date range spans months (imprecise='exclude'): in the annual totals only"
-    reason = reason.to_numpy(dtype=object)
+        texts.append("date range spans months (imprecise='exclude'): in the annual totals only")
+        code[(code == DATE_RULES.index("annual_only")) & ad.start_reported] = len(texts) - 1
+    offset = len(texts)
+    texts += ["not a militant attack under the rule: " + str(r) for r in ad.reason.categories]
     not_attack = ad.in_country & ~dup & ~ad.attack
-    reason[not_attack] = ("not a militant attack under the rule: "
-                          + ad.reason.to_numpy(dtype=object)[not_attack])
-    outside = ad.in_country & ~dup & ad.attack & ~inside
-    reason[outside] = "outside coverage"
-    reason[dup] = "duplicate event id (an earlier record counts)"
-    other = ~ad.in_country
-    if other.any():
-        reason[other] = f"country is not {country}"
-    # an event in the annual totals only is not in the panels: 'dropped' from them, with why
-    status = np.where(in_month, "kept", "dropped")
+    code[not_attack] = offset + ad.reason.codes[not_attack]
+    fixed = {"outside": "outside coverage",
+             "dup": "duplicate event id (an earlier record counts)",
+             "other": f"country is not {country}"}
+    for key, mask in (("outside", ad.in_country & ~dup & ad.attack & ~inside), ("dup", dup),
+                      ("other", ~ad.in_country)):
+        texts.append(fixed[key])
+        code[mask] = len(texts) - 1
+    uniq_texts = list(dict.fromkeys(texts))
+    remap = np.array([uniq_texts.index(t) for t in texts], dtype=np.int32)
+    reason = pd.Categorical.from_codes(remap[code], categories=pd.Index(uniq_texts, dtype=object))
+
+    def period(keys: np.ndarray, mask: np.ndarray, labeller) -> pd.Categorical:
+        use = mask & (keys >= 0)
+        uniq = np.unique(keys[use])
+        codes = np.where(use, np.searchsorted(uniq, keys) + 1, 0)
+        cats = pd.Index(["", *labeller(uniq)], dtype=object)
+        return pd.Categorical.from_codes(codes, categories=cats)
+
+    status = pd.Categorical.from_codes(in_month.astype(np.int8),
+                                       categories=pd.Index(["dropped", "kept"], dtype=object))
     lines = ad.lines if ad.lines is not None else record + 1
-    month = np.where(when.month >= 0, when.month, 0)
-    week = np.where(when.week >= 0, when.week, 0)
-    mlab = pd.Series(_dates.month_labels(np.unique(month)), index=np.unique(month))
-    wlab = pd.Series(_dates.week_labels(np.unique(week)), index=np.unique(week))
     audit = pd.DataFrame({
         "file": file_col,
         "record": record,
         "line": lines,
-        "event_id": ad.event_id.to_numpy(),
-        "country": ad.country.to_numpy(),
-        "date": ad.date_text.to_numpy(),
+        "event_id": pc.cast(ad.event_id, pa.string()).to_pandas(types_mapper=pd.ArrowDtype),
+        "country": ad.country,
+        "date": ad.date_text().to_numpy(),
         "year": ad.start.astype("datetime64[Y]").astype(np.int64) + 1970,
-        "month": np.where((when.month >= 0) & counted, mlab.reindex(month).to_numpy(), ""),
-        "week": np.where((when.week >= 0) & counted, wlab.reindex(week).to_numpy(), ""),
-        "date_rule": rule_names,
+        "month": period(when.month, counted, _dates.month_labels),
+        "week": period(when.week, counted, _dates.week_labels),
+        "date_rule": pd.Categorical.from_codes(when.rule, categories=pd.Index(DATE_RULES,
+                                                                              dtype=object)),
         "status": status,
         "reason": reason,
-        "region": region.to_numpy(),
-        "region_raw": ad.region_raw.to_numpy(),
-        "group": group.to_numpy(),
-        "group_raw": ad.group_raw.to_numpy(),
+        "region": region,
+        "region_raw": ad.region_raw,
+        "group": group,
+        "group_raw": ad.group_raw,
     })
     return audit[list(AUDIT_COLUMNS)]
 

@@ -8,11 +8,12 @@ arrays, vectorised, so the three datasets share one set of rules.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from trends import aliases
 from trends.schema import ALL_GROUPS, NATIONAL, PANEL_COLUMNS
@@ -103,17 +104,17 @@ class Adapted:
     """One file read by an adapter: one array entry per data record (before any filter)."""
 
     path: str
-    event_id: pd.Series
-    country: pd.Series
+    event_id: pa.ChunkedArray | pd.Series
+    country: pd.Categorical
     in_country: np.ndarray          # bool
     start: np.ndarray               # datetime64[D]: earliest possible date
     end: np.ndarray                 # datetime64[D]: latest possible date
     start_reported: np.ndarray      # bool: start is a date the dataset reports (not a bound)
-    date_text: pd.Series            # the raw date fields, for the audit
+    date_text: Callable[[], pd.Series]  # the raw date fields, for the audit (built lazily)
     attack: np.ndarray              # bool: counts as a militant attack under the rule
-    reason: pd.Series               # why an in-country event is not an attack ("" if it is)
-    region_raw: pd.Series
-    group_raw: pd.Series
+    reason: pd.Categorical          # why an in-country event is not an attack ("" if it is)
+    region_raw: pd.Categorical
+    group_raw: pd.Categorical
     measures: dict[str, np.ndarray] # float64, NaN = not known
     years: np.ndarray               # int64: year of every record (for the coverage)
     lines: np.ndarray | None = None # physical line of each record, filled in by the reader
@@ -125,16 +126,17 @@ class Adapted:
         return len(self.in_country)
 
 
-def map_regions(raw: pd.Series, overrides: Mapping[str, str] | None = None) -> pd.Series:
-    """Region code of each raw admin-1 name ('' where unknown or not in the alias table)."""
+def map_regions(raw: pd.Categorical, overrides: Mapping[str, str] | None = None
+                ) -> pd.Categorical:
+    """Region code of each raw admin-1 name ('' where empty or not in the alias table)."""
     table = aliases.load("region")
     over = {aliases.normalise_key(k): v for k, v in (overrides or {}).items()}
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    mapped = []
-    for u in uniques:
-        key = aliases.normalise_key(u)
-        mapped.append(over.get(key) or table.lookup(key) or table.lookup(_strip_suffix(key)) or "")
-    return _take(mapped, codes, missing="")
+
+    def one(name: str) -> str:
+        key = aliases.normalise_key(name)
+        return over.get(key) or table.lookup(key) or table.lookup(_strip_suffix(key)) or ""
+
+    return _recode(raw, one, missing="")
 
 
 def _strip_suffix(key: str) -> str:
@@ -145,11 +147,9 @@ def _strip_suffix(key: str) -> str:
     return key
 
 
-def map_groups(raw: pd.Series) -> pd.Series:
+def map_groups(raw: pd.Categorical) -> pd.Categorical:
     """Group code of each perpetrator name: alias table, else ``other``; empty -> ``unknown``."""
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    mapped = [match_group(u) or OTHER_GROUP for u in uniques]
-    return _take(mapped, codes, missing=UNKNOWN_GROUP)
+    return _recode(raw, lambda name: match_group(name) or OTHER_GROUP, missing=UNKNOWN_GROUP)
 
 
 def match_group(name: str) -> str | None:
@@ -178,11 +178,12 @@ def match_group(name: str) -> str | None:
     return None
 
 
-def _take(mapped: Sequence[str], codes: np.ndarray, missing: str) -> pd.Series:
-    cats = list(dict.fromkeys([*mapped, missing]))
+def _recode(raw: pd.Categorical, func, missing: str) -> pd.Categorical:
+    mapped = [func(c) if str(c).strip() else missing for c in raw.categories]
+    cats = sorted(set(mapped) | {missing})
     index = {c: i for i, c in enumerate(cats)}
     lut = np.array([index[m] for m in mapped] + [index[missing]], dtype=np.int32)
-    return pd.Series(pd.Categorical.from_codes(lut[codes], categories=cats))
+    return pd.Categorical.from_codes(lut[raw.codes], categories=pd.Index(cats, dtype=object))
 
 
 @dataclass(frozen=True, eq=False)
@@ -214,66 +215,108 @@ def assign_periods(ad: Adapted, imprecise: str) -> Assigned:
                     rule=rule)
 
 
-def aggregate(
+def build_panel(
     keys: np.ndarray,
     period_keys: np.ndarray,
-    region: pd.Series,
-    group: pd.Series,
+    period_labels: np.ndarray,
+    period_col: str,
+    region: pd.Categorical,
+    group: pd.Categorical,
     measures: Mapping[str, np.ndarray],
     derived: Mapping[str, Sequence[str]],
+    source: str,
+    url: str,
+    step: int = 1,
 ) -> pd.DataFrame:
-    """Wide table (key, region, group) -> measures over the counted events, zero-filled.
+    """Long panel (``period_col`` then :data:`~trends.schema.PANEL_COLUMNS[1:]`) of counted events.
 
-    ``keys`` is the period key of each counted event; ``period_keys`` the covered periods. Every
-    (region, group) pair seen at least once gets a row for every covered period; a period with no
-    event is 0 (event data record every event in their coverage). A measure is NaN where events
-    happened but none had the value reported (e.g. GTD ``nkill`` blank).
+    ``keys`` is the period key of each counted event (all in ``period_keys``, the covered
+    periods, sorted). Every (region, group) pair seen at least once gets a row for every covered
+    period and measure; a period with no event is 0 (event data record every event in their
+    coverage). A measure is NaN where events happened but none had the value reported (e.g. GTD
+    ``nkill`` blank). ``region`` code ``""`` (unmapped) counts in ``national`` only.
+
+    Sums are dense ``bincount`` cubes period x region x group, so the cost is one pass over the
+    events plus the size of the output.
     """
-    df = pd.DataFrame({"key": keys, "region": np.asarray(region, dtype=object),
-                       "group": np.asarray(group, dtype=object)})
-    names = list(measures)
-    for m in names:
-        df[m] = measures[m]
-    fine = df.groupby(["key", "region", "group"], sort=False, observed=True)[names].sum(min_count=1)
-    fine = fine.reset_index()
-    parts = [fine[fine["region"] != ""]]
+    n_p = len(period_keys)
+    pos = period_positions(period_keys, keys, step)
+    rcats = list(region.categories)
+    gcats = list(group.categories)
+    n_r, n_g = len(rcats), len(gcats)
+    cell = (pos * n_r + region.codes.astype(np.int64)) * n_g + group.codes.astype(np.int64)
+    size = n_p * n_r * n_g
+    count = np.bincount(cell, minlength=size).reshape(n_p, n_r, n_g).astype(np.float64)
+
+    # region axis: mapped regions, derived regions, national (all events incl. unmapped)
+    mapped = [i for i, r in enumerate(rcats) if r != ""]
+    out_regions = [rcats[i] for i in mapped]
+    combos: list[list[int]] = [[i] for i in mapped]
     for code, comps in derived.items():
-        sub = fine[fine["region"].isin([*comps, code])]
-        if len(sub) and set(sub["region"]) != {code}:
-            sub = sub.groupby(["key", "group"], sort=False)[names].sum(min_count=1).reset_index()
-            parts.append(sub.assign(region=code))
-    nat = fine.groupby(["key", "group"], sort=False)[names].sum(min_count=1).reset_index()
-    parts.append(nat.assign(region=NATIONAL))
-    by_region = pd.concat(parts, ignore_index=True)
-    all_groups = (by_region.groupby(["key", "region"], sort=False)[names].sum(min_count=1)
-                  .reset_index().assign(group=ALL_GROUPS))
-    out = pd.concat([by_region, all_groups], ignore_index=True)
-    pairs = out[["region", "group"]].drop_duplicates()
-    pairs = pd.concat([pairs, pd.DataFrame({"region": [NATIONAL], "group": [ALL_GROUPS]})])
-    pairs = pairs.drop_duplicates().sort_values(["region", "group"])
-    full = pd.MultiIndex.from_tuples(
-        [(k, r, g) for r, g in pairs.itertuples(index=False) for k in period_keys],
-        names=["key", "region", "group"],
-    )
-    out = out.set_index(["key", "region", "group"])
-    out = out[out.index.get_level_values("key").isin(period_keys)]
-    return out.reindex(full, fill_value=0.0).reset_index()
+        members = [rcats.index(r) for r in (*comps, code) if r in rcats]
+        if members and not (len(members) == 1 and rcats[members[0]] == code):
+            if code in out_regions:  # a region both given directly and derived: derived wins
+                k = out_regions.index(code)
+                del out_regions[k], combos[k]
+            out_regions.append(code)
+            combos.append(members)
+    out_regions.append(NATIONAL)
+    combos.append(list(range(n_r)))
+
+    def regions_of(cube: np.ndarray) -> np.ndarray:  # (P, R, G) -> (P, R', G+1 with 'all')
+        by_r = np.stack([cube[:, c, :].sum(axis=1) for c in combos], axis=1)
+        return np.concatenate([by_r, by_r.sum(axis=2, keepdims=True)], axis=2)
+
+    out_groups = [*gcats, ALL_GROUPS]
+    n_events = regions_of(count)
+    seen = n_events.sum(axis=0) > 0  # (R', G'): pairs with at least one event
+    seen[out_regions.index(NATIONAL), -1] = True
+    names = sorted(measures)
+    values = {}
+    for m in names:
+        v = np.asarray(measures[m], dtype=np.float64)
+        known = ~np.isnan(v)
+        tot = np.bincount(cell[known], weights=v[known], minlength=size).reshape(n_p, n_r, n_g)
+        k = np.bincount(cell[known], minlength=size).reshape(n_p, n_r, n_g).astype(np.float64)
+        tot, k = regions_of(tot), regions_of(k)
+        values[m] = np.where((n_events > 0) & (k == 0), np.nan, tot)
+
+    # output order: period, region, group, measure (alphabetical codes, as sort_values would)
+    r_order = np.argsort(np.array(out_regions, dtype=object), kind="stable")
+    g_order = np.argsort(np.array(out_groups, dtype=object), kind="stable")
+    pairs = [(r, g) for r in r_order for g in g_order if seen[r, g]]
+    pr = np.array([r for r, _ in pairs], dtype=np.int64)
+    pg = np.array([g for _, g in pairs], dtype=np.int64)
+    n_q, n_m = len(pairs), len(names)
+    cube = np.stack([values[m][:, pr, pg] for m in names], axis=2)  # (P, Q, M)
+    n = n_p * n_q * n_m
+    # label columns: small arrays of distinct strings, expanded by (arrow) take
+    def expand(labels: Sequence[str], codes: np.ndarray) -> pd.Series:
+        return pd.Series(pd.array(list(labels), dtype="str").take(codes))
+
+    q = np.arange(n_q)
+    frame = pd.DataFrame({
+        period_col: expand(list(period_labels), np.repeat(np.arange(n_p), n_q * n_m)),
+        "region": expand(np.array(out_regions, dtype=object)[pr].tolist(),
+                         np.tile(np.repeat(q, n_m), n_p)),
+        "group": expand(np.array(out_groups, dtype=object)[pg].tolist(),
+                        np.tile(np.repeat(q, n_m), n_p)),
+        "measure": expand(names, np.tile(np.arange(n_m), n_p * n_q)),
+        "source": expand([source], np.zeros(n, dtype=np.int64)),
+        "value": cube.reshape(-1),
+        "url": expand([url], np.zeros(n, dtype=np.int64)),
+    })
+    return frame
 
 
-def to_long(wide: pd.DataFrame, labels: np.ndarray, period_col: str, source: str,
-            url: str) -> pd.DataFrame:
-    """Long panel in :data:`~trends.schema.PANEL_COLUMNS` order (``period_col`` first)."""
-    names = [c for c in wide.columns if c not in ("key", "region", "group")]
-    long = wide.melt(id_vars=["key", "region", "group"], value_vars=names,
-                     var_name="measure", value_name="value")
-    uniq, inv = np.unique(long["key"].to_numpy(), return_inverse=True)
-    long[period_col] = labels(uniq)[inv] if callable(labels) else labels[inv]
-    long["source"] = source
-    long["url"] = url
-    cols = [period_col, *PANEL_COLUMNS[1:]]
-    long = long[cols].sort_values([period_col, "region", "group", "measure"], kind="stable")
-    long["value"] = long["value"].astype("float64")
-    for c in cols:
-        if c != "value":
-            long[c] = long[c].astype(str)
-    return long.reset_index(drop=True)
+def period_positions(period_keys: np.ndarray, keys: np.ndarray, step: int) -> np.ndarray:
+    """Index of each key in the sorted ``period_keys`` (spaced ``step`` apart, maybe with gaps).
+
+    A lookup table over the key range: one vectorised take instead of a binary search.
+    """
+    if len(keys) == 0 or len(period_keys) == 0:
+        return np.zeros(len(keys), dtype=np.int64)
+    first = int(period_keys[0])
+    lut = np.full((int(period_keys[-1]) - first) // step + 1, -1, dtype=np.int64)
+    lut[(period_keys - first) // step] = np.arange(len(period_keys))
+    return lut[(keys - first) // step]

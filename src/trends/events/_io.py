@@ -95,9 +95,13 @@ def read_columns(
                 pc.cast(column, typ)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 bad = first_bad_cell(column, typ)
-                kind = "an integer" if pa.types.is_integer(typ) else "a number"
+                if pa.types.is_timestamp(typ) or pa.types.is_date(typ):
+                    message, kind = "date does not parse", "a date like 2021-08-15"
+                else:
+                    message = "value is not a number"
+                    kind = "an integer" if pa.types.is_integer(typ) else "a number"
                 raise InputError(
-                    "value is not a number", path=path, line=record_line(path, bad),
+                    message, path=path, line=record_line(path, bad),
                     field=name, value=column[bad].as_py(), expected=kind,
                 ) from None
         raise _arrow_error(path, exc) from None
@@ -106,7 +110,7 @@ def read_columns(
 def _read(path: Path, columns: Sequence[str], types: Mapping[str, pa.DataType]) -> pa.Table:
     return pacsv.read_csv(
         path,
-        read_options=pacsv.ReadOptions(use_threads=True, block_size=16 << 20),
+        read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 20),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             include_columns=list(columns),

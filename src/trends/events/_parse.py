@@ -20,6 +20,50 @@ def text(table: pa.Table, name: str) -> pd.Series:
     return table.column(name).to_pandas()
 
 
+#: Arrow type of low-cardinality text columns (names, places): parsed straight to categories.
+CATEGORY = pa.dictionary(pa.int32(), pa.string())
+
+
+def category(table: pa.Table, name: str) -> pd.Categorical:
+    """A dictionary-encoded column as a :class:`pandas.Categorical` (missing = code -1).
+
+    Cheap for a million rows: only the dictionary (the distinct names) is turned into Python
+    strings; the codes stay an integer array.
+    """
+    col = table.column(name)
+    if not pa.types.is_dictionary(col.type):
+        col = pc.dictionary_encode(col)
+    col = col.unify_dictionaries()
+    if col.num_chunks == 0:
+        return pd.Categorical([], categories=[])
+    cats = col.chunk(0).dictionary.to_pylist()
+    codes = pa.chunked_array([c.indices for c in col.chunks], type=pa.int32())
+    codes = pc.fill_null(codes, -1).to_numpy().astype(np.int32)
+    # the dictionary may hold one name twice after unification, and never holds nulls
+    uniq = list(dict.fromkeys(cats))
+    if len(uniq) != len(cats):
+        remap = np.array([uniq.index(c) for c in cats] + [-1], dtype=np.int32)
+        codes = remap[codes]
+        cats = uniq
+    return pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object))
+
+
+def pick(cond: np.ndarray, a: pd.Categorical, b: pd.Categorical) -> pd.Categorical:
+    """Elementwise ``b if cond else a`` for two categoricals (union of their categories)."""
+    cats = list(dict.fromkeys([*a.categories, *b.categories]))
+    index = {c: i for i, c in enumerate(cats)}
+    ra = np.array([index[c] for c in a.categories] + [-1], dtype=np.int32)
+    rb = np.array([index[c] for c in b.categories] + [-1], dtype=np.int32)
+    codes = np.where(cond, rb[b.codes], ra[a.codes])
+    return pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object))
+
+
+def per_category(cat: pd.Categorical, func, missing) -> np.ndarray:
+    """``func`` applied to each category, broadcast to the elements (``missing`` for missing)."""
+    values = [func(c) for c in cat.categories] + [missing]
+    return np.asarray(values)[cat.codes]
+
+
 def numbers(table: pa.Table, name: str) -> np.ndarray:
     """Numeric column as float64 (NaN where empty); the reader already typed it."""
     col = table.column(name)
@@ -57,6 +101,17 @@ def dates(
             expected="a date like " + " or ".join(_example(f) for f in formats),
         )
     return parsed.to_numpy(zero_copy_only=False).astype("datetime64[D]")
+
+
+def timestamps(table: pa.Table, name: str, path: Path) -> np.ndarray:
+    """A column the reader parsed as timestamps, as ``datetime64[D]``; empty cells are errors."""
+    col = table.column(name)
+    missing = pc.is_null(col)
+    if pc.any(missing).as_py():
+        i = int(pc.index(missing, True).as_py())
+        raise InputError("date is missing", path=path, line=record_line(path, i), field=name,
+                         expected="a date like 2021-08-15")
+    return col.to_numpy().astype("datetime64[D]")
 
 
 def _pick_format(col: pa.ChunkedArray, formats: Sequence[str]) -> str:

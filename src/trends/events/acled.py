@@ -62,19 +62,27 @@ class AcledRule:
                 "actor for Battles)")
 
 
+def _inter_code(value: str) -> int:
+    key = str(value).strip().casefold()
+    if key in INTER_NAMES:
+        return INTER_NAMES[key]
+    try:
+        code = float(key)
+    except ValueError:
+        return -1
+    return int(code) if code.is_integer() and 0 <= code <= 8 else -1
+
+
 def _inter(table: pa.Table, name: str, path: Path) -> np.ndarray:
-    s = _parse.text(table, name)
-    key = s.fillna("").str.strip().str.casefold()
-    codes = key.map(INTER_NAMES)
-    numeric = pd.to_numeric(key.where(codes.isna()), errors="coerce")
-    out = codes.astype("float64").fillna(numeric)
-    bad = out.isna() & key.ne("") | ~out.isin([*range(0, 9), np.nan])
+    cat = _parse.category(table, name)
+    codes = _parse.per_category(cat, _inter_code, 0)  # empty: no actor type (0)
+    bad = codes < 0
     if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
+        i = int(np.flatnonzero(bad)[0])
         raise InputError("unknown actor type", path=path, line=record_line(path, i), field=name,
-                         value=s.iloc[i],
+                         value=cat[i],
                          expected="0-8 or an ACLED actor type such as 'Rebel group'")
-    return out.fillna(0).to_numpy(dtype=np.int64)
+    return codes.astype(np.int64)
 
 
 def read(path: Path, country: str | None, rule: AcledRule, names: list[str]) -> Adapted:
@@ -83,6 +91,8 @@ def read(path: Path, country: str | None, rule: AcledRule, names: list[str]) -> 
     types = {"year": pa.int64(), "fatalities": pa.float64()}
     if "time_precision" in cols:
         types["time_precision"] = pa.int64()
+    types.update({c: _parse.CATEGORY for c in ("event_type", "actor1", "actor2", "inter1",
+                                               "inter2", "country", "admin1")})
     table = read_columns(path, cols, types)
     n = table.num_rows
 
@@ -97,39 +107,45 @@ def read(path: Path, country: str | None, rule: AcledRule, names: list[str]) -> 
     start = np.where(precision == 3, month_start, day)
     end = np.where(precision == 3, month_end, day)
 
-    etype = _parse.text(table, "event_type").fillna("")
+    etype = _parse.category(table, "event_type")
     inter1, inter2 = _inter(table, "inter1", path), _inter(table, "inter2", path)
     armed1, armed2 = np.isin(inter1, rule.actor_types), np.isin(inter2, rule.actor_types)
-    is_battle = etype.eq("Battles").to_numpy(bool)
-    typed = etype.isin(rule.event_types).to_numpy(bool)
-    reason = np.full(n, "", dtype=object)
-    reason[~typed] = "event_type not in the attack rule"
-    no_actor = typed & ~np.where(is_battle, armed1 | armed2, armed1)
-    reason[no_actor] = "no non-state armed actor as perpetrator"
-    actor1, actor2 = _parse.text(table, "actor1"), _parse.text(table, "actor2")
-    group = actor1.where(armed1 | ~armed2, actor2)
+    types_in = set(rule.event_types)
+    is_battle = _parse.per_category(etype, lambda c: c == "Battles", False)
+    typed = _parse.per_category(etype, lambda c: c in types_in, False)
+    code = np.zeros(n, dtype=np.int8)
+    code[~typed] = 1
+    code[typed & ~np.where(is_battle, armed1 | armed2, armed1)] = 2
+    reasons = ["", "event_type not in the attack rule",
+               "no non-state armed actor as perpetrator"]
+    group = _parse.pick(~armed1 & armed2, _parse.category(table, "actor1"),
+                        _parse.category(table, "actor2"))
 
-    country_col = _parse.text(table, "country")
+    country_col = _parse.category(table, "country")
     if country is None:
         in_country = np.ones(n, dtype=bool)
     else:
         want = country.strip().casefold()
-        in_country = country_col.fillna("").str.strip().str.casefold().eq(want).to_numpy(bool)
+        in_country = _parse.per_category(country_col, lambda c: str(c).strip().casefold() == want,
+                                         False)
 
-    date_text = _parse.text(table, "event_date").astype(str)
-    if "time_precision" in cols:
-        date_text = date_text + " tp " + pd.Series(precision).astype(str)
+    def date_text() -> pd.Series:
+        text = _parse.text(table, "event_date").fillna("").astype(str)
+        if "time_precision" in cols:
+            text = text + " tp " + pd.Series(precision).astype(str)
+        return text
+
     return Adapted(
         path=str(path),
-        event_id=_parse.text(table, "event_id_cnty").astype(str),
+        event_id=table.column("event_id_cnty"),
         country=country_col,
         in_country=in_country,
         start=start, end=end,
         start_reported=precision != 3,
         date_text=date_text,
-        attack=reason == "",
-        reason=pd.Series(reason, dtype=object),
-        region_raw=_parse.text(table, "admin1"),
+        attack=code == 0,
+        reason=pd.Categorical.from_codes(code, categories=pd.Index(reasons, dtype=object)),
+        region_raw=_parse.category(table, "admin1"),
         group_raw=group,
         measures={"killed": _parse.non_negative(table, "fatalities", path)},
         years=_parse.numbers(table, "year"),

@@ -20,9 +20,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from trends.errors import InputError
+
 from . import _parse
 from ._core import Adapted, Coverage
-from ._io import read_columns
+from ._io import read_columns, record_line
 
 FORMAT = "ucdp-ged"
 URL = "https://ucdp.uu.se/downloads/"
@@ -68,8 +70,8 @@ class GedRule:
         return f"UCDP GED attacks = {text}"
 
 
-def _is_government(names: pd.Series) -> np.ndarray:
-    return names.fillna("").str.startswith("Government of").to_numpy(dtype=bool)
+def _is_government(names: pd.Categorical) -> np.ndarray:
+    return _parse.per_category(names, lambda c: str(c).startswith("Government of"), False)
 
 
 def source_label(path: Path) -> str:
@@ -94,19 +96,20 @@ def read(path: Path, country: str | None, rule: GedRule, names: list[str]) -> Ad
     cols = [*REQUIRED, *[c for c in OPTIONAL if c in names]]
     types = {c: t for c, t in _INTS.items() if c in cols}
     types.update({c: pa.float64() for c in _COUNTS if c in cols})
+    types.update({c: _parse.CATEGORY for c in ("side_a", "side_b", "adm_1", "country")})
+    # '2021-08-03' and '2021-08-03 00:00:00.000' both parse as timestamps, in the reader threads
+    types.update({"date_start": pa.timestamp("ms"), "date_end": pa.timestamp("ms")})
     table = read_columns(path, cols, types)
     n = table.num_rows
 
-    start = _parse.dates(table, "date_start", path)
-    end = _parse.dates(table, "date_end", path)
+    start = _parse.timestamps(table, "date_start", path)
+    end = _parse.timestamps(table, "date_end", path)
     bad = np.flatnonzero(end < start)
     if bad.size:
-        from trends.errors import InputError
-        from ._io import record_line
         i = int(bad[0])
         raise InputError("date_end is before date_start", path=path, line=record_line(path, i),
-                         field="date_end", value=table.column("date_end")[i].as_py(),
-                         expected=f"a date on or after {table.column('date_start')[i].as_py()}")
+                         field="date_end", value=str(end[i]),
+                         expected=f"a date on or after date_start {start[i]}")
     tov = _parse.integers_in(table, "type_of_violence", path, (1, 2, 3),
                              "type_of_violence 1, 2 or 3")
     measures = {
@@ -117,49 +120,56 @@ def read(path: Path, country: str | None, rule: GedRule, names: list[str]) -> Ad
     if "deaths_civilians" in cols:
         measures["killed_civilians"] = _parse.non_negative(table, "deaths_civilians", path)
 
-    side_a = _parse.text(table, "side_a")
-    side_b = _parse.text(table, "side_b")
+    side_a = _parse.category(table, "side_a")
+    side_b = _parse.category(table, "side_b")
     gov_a, gov_b = _is_government(side_a), _is_government(side_b)
 
-    # the attack rule
-    reason = np.full(n, "", dtype=object)
-    reason[~np.isin(tov, rule.types)] = "type_of_violence not in the attack rule"
-    reason[(tov == 1) & gov_a & gov_b & np.isin(tov, rule.types)] = \
-        "interstate (both sides are governments)"
-    reason[(tov == 3) & gov_a & np.isin(tov, rule.types)] = "one-sided violence by a government"
+    # the attack rule: reason codes index REASONS; 0 = counts
+    ruled = np.isin(tov, rule.types)
+    code = np.zeros(n, dtype=np.int8)
+    code[~ruled] = 1
+    code[ruled & (tov == 1) & gov_a & gov_b] = 2
+    code[ruled & (tov == 3) & gov_a] = 3
     if rule.exclude_side_a:
-        excluded = side_a.fillna("").str.casefold().isin([s.casefold() for s in rule.exclude_side_a])
-        reason[excluded.to_numpy(dtype=bool) & (reason == "")] = "side_a excluded by the rule"
-    attack = reason == ""
+        names_out = {s.casefold() for s in rule.exclude_side_a}
+        excluded = _parse.per_category(side_a, lambda c: str(c).casefold() in names_out, False)
+        code[excluded & (code == 0)] = 4
+    reasons = ["", "type_of_violence not in the attack rule",
+               "interstate (both sides are governments)", "one-sided violence by a government",
+               "side_a excluded by the rule"]
 
     # perpetrator: the non-state side (type 1: side_b when side_a is a government)
-    group = side_a.where(~((tov == 1) & gov_a), side_b)
+    group = _parse.pick((tov == 1) & gov_a, side_a, side_b)
 
-    country_col = _parse.text(table, "country")
+    country_col = _parse.category(table, "country")
     if country is None:
         in_country = np.ones(n, dtype=bool)
     else:
         want = country.strip().casefold()
-        in_country = country_col.fillna("").str.strip().str.casefold().eq(want).to_numpy(bool)
+        in_country = _parse.per_category(country_col, lambda c: str(c).strip().casefold() == want,
+                                         False)
         if want.isdigit() and "country_id" in cols:
             in_country |= _parse.numbers(table, "country_id") == float(want)
 
-    date_text = (_parse.text(table, "date_start").str.slice(0, 10) + "/"
-                 + _parse.text(table, "date_end").str.slice(0, 10))
-    if "date_prec" in cols:
-        date_text = date_text + " prec " + pc.cast(table.column("date_prec"), pa.string()) \
-            .to_pandas().fillna("")
+    def date_text() -> pd.Series:
+        text = (pd.Series(start).dt.strftime("%Y-%m-%d") + "/"
+                + pd.Series(end).dt.strftime("%Y-%m-%d"))
+        if "date_prec" in cols:
+            prec = pc.cast(table.column("date_prec"), pa.string()).to_pandas().fillna("")
+            text = text + " prec " + prec
+        return text
+
     return Adapted(
         path=str(path),
-        event_id=_parse.text(table, "id").astype(str),
+        event_id=pc.cast(table.column("id"), pa.string()),
         country=country_col,
         in_country=in_country,
         start=start, end=end,
         start_reported=np.ones(n, dtype=bool),
         date_text=date_text,
-        attack=attack,
-        reason=pd.Series(reason, dtype=object),
-        region_raw=_parse.text(table, "adm_1"),
+        attack=code == 0,
+        reason=pd.Categorical.from_codes(code, categories=pd.Index(reasons, dtype=object)),
+        region_raw=_parse.category(table, "adm_1"),
         group_raw=group,
         measures=measures,
         years=_parse.numbers(table, "year"),

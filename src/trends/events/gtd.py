@@ -57,6 +57,7 @@ def read(path: Path, country: str | None, rule: GtdRule, names: list[str]) -> Ad
              "nkill": pa.float64(), "nwound": pa.float64()}
     if "doubtterr" in cols:
         types["doubtterr"] = pa.float64()
+    types.update({c: _parse.CATEGORY for c in ("country_txt", "provstate", "gname")})
     table = read_columns(path, cols, types)
     n = table.num_rows
 
@@ -84,32 +85,35 @@ def read(path: Path, country: str | None, rule: GtdRule, names: list[str]) -> Ad
     start = np.where(month == 0, year_start, np.where(day == 0, month_start, exact))
     end = np.where(month == 0, year_end, np.where(day == 0, month_end, exact))
 
-    reason = np.full(n, "", dtype=object)
+    code = np.zeros(n, dtype=np.int8)
     if rule.exclude_doubtful and "doubtterr" in cols:
-        reason[_parse.numbers(table, "doubtterr") == 1] = "doubtterr == 1 (doubtful terrorism)"
+        code[_parse.numbers(table, "doubtterr") == 1] = 1
+    reasons = ["", "doubtterr == 1 (doubtful terrorism)"]
 
-    country_col = _parse.text(table, "country_txt")
+    country_col = _parse.category(table, "country_txt")
     if country is None:
         in_country = np.ones(n, dtype=bool)
     else:
         want = country.strip().casefold()
-        in_country = country_col.fillna("").str.strip().str.casefold().eq(want).to_numpy(bool)
+        in_country = _parse.per_category(country_col, lambda c: str(c).strip().casefold() == want,
+                                         False)
 
-    date_text = (pd.Series(y).astype(str) + "-" + pd.Series(month).astype(str).str.zfill(2)
-                 + "-" + pd.Series(day).astype(str).str.zfill(2))
-    gname = _parse.text(table, "gname")
+    def date_text() -> pd.Series:
+        return (pd.Series(y).astype(str) + "-" + pd.Series(month).astype(str).str.zfill(2)
+                + "-" + pd.Series(day).astype(str).str.zfill(2))
+
     return Adapted(
         path=str(path),
-        event_id=_parse.text(table, "eventid").astype(str),
+        event_id=table.column("eventid"),
         country=country_col,
         in_country=in_country,
         start=start, end=end,
         start_reported=known_day,
         date_text=date_text,
-        attack=reason == "",
-        reason=pd.Series(reason, dtype=object),
-        region_raw=_parse.text(table, "provstate"),
-        group_raw=gname,
+        attack=code == 0,
+        reason=pd.Categorical.from_codes(code, categories=pd.Index(reasons, dtype=object)),
+        region_raw=_parse.category(table, "provstate"),
+        group_raw=_parse.category(table, "gname"),
         measures={"killed": _parse.non_negative(table, "nkill", path),
                   "injured": _parse.non_negative(table, "nwound", path)},
         years=year,
