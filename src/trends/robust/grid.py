@@ -29,7 +29,7 @@ from trends.robust.problem import (
 __all__ = ["break_date_grid", "profile", "plot_grid", "refit_loop", "fit_placements"]
 
 #: upper bound on the floats held by one batch of break columns (~64 MB)
-_CHUNK_FLOATS = 8_000_000
+_CHUNK_FLOATS = 1_000_000
 
 
 def _check_min_segment(problem: BreakProblem, min_segment: int) -> int:
@@ -78,10 +78,9 @@ def fit_placements(
     slices = list(_chunks(B, m * n))
     with tqdm(total=B, desc=desc, disable=not progress, unit="fit") as bar:
         for sl in slices:
-            extra = problem.break_columns(placements[sl])
             res: BatchFit = fit_batch(
-                problem.y, base, extra, family=problem.family, offset=problem.offset,
-                alpha=alpha,
+                problem.y, base, problem.break_columns(placements[sl]),
+                family=problem.family, offset=problem.offset, alpha=alpha,
             )
             params[sl] = res.params[:, q:]
             llf[sl], aic[sl], bic[sl], conv[sl] = res.llf, res.aic, res.bic, res.converged
