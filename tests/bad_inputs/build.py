@@ -52,6 +52,11 @@ CATALOGUE: list[dict[str, object]] = []
 
 
 def put(name: str, content: str | bytes, encoding: str = "utf-8") -> None:
+    if isinstance(content, str):
+        # each fixture cites its own page, so that cleaning several fixtures together meets
+        # revisions (other url), never one publication contradicting itself
+        stem = Path(name).stem
+        content = content.replace(U, f"{U}#{stem}").replace(U2, f"{U2}#{stem}")
     data = content if isinstance(content, bytes) else content.encode(encoding)
     (HERE / name).write_bytes(data)
 
@@ -564,7 +569,7 @@ def build() -> None:
 
     put("r20_negative_unicode_minus.csv", lines(f"PIPS,2022-01,national,all,attacks,\u22125,{U},x"))
     refuse("negative_unicode_minus", "r20_negative_unicode_minus.csv", field="value", line=2,
-           value="5", note="negative count written with U+2212 minus sign")
+           value="\u22125", note="negative count written with U+2212 minus sign")
 
     put("r21_non_integer_count.csv", lines(f"PIPS,2022-01,national,all,attacks,12.5,{U},x"))
     refuse("non_integer_count", "r21_non_integer_count.csv", field="value", line=2, value="12.5",
