@@ -139,7 +139,8 @@ def stage_figures(ctx: Any) -> None:
         analysis.annual_values(periods, start=2016, end=2025), ylabel="attacks per year",
         title="Annual national attacks: disagreement between sources", version=v)[0]
     figs["series_national"] = plot.plot_series(panel, source="PICSS", start=analysis.START,
-                                               end=analysis.END, version=v)[0]
+                                               end=analysis.END, version=v,
+                                               source_label="PICSS monthly reports")[0]
     figs["series_provinces"] = _provinces_figure(panel, v)
     for m in ("attacks", "killed"):
         figs[f"annual_{m}"] = plot.plot_annual(periods, measure=m, start=2014, end=2025,
@@ -186,7 +187,9 @@ def _provinces_figure(panel: pd.DataFrame, version: str) -> Any:
     fig, _ = plot.plot_series(sel.assign(region="all_regions"), measures=("attacks",),
                               region="all_regions", source=sorted(set(sel["source"])),
                               start=analysis.START, end=analysis.END, version=version,
-                              title="Monthly militant attacks by province (PICSS)")
+                              title="Monthly militant attacks by province (PICSS)",
+                              source_label="PICSS monthly reports (KP = mainland Khyber "
+                              "Pakhtunkhwa; ex-FATA = merged districts)")
     return fig
 
 

@@ -396,7 +396,8 @@ def plot_series(panel: pd.DataFrame, *, measures: Sequence[str] = ("attacks", "k
                 start: Any = "2019-01", end: Any = None,
                 interruptions: Mapping[str, str] | None = DEFAULT_INTERRUPTIONS,
                 title: str | None = None, version: str | None = None,
-                width: str | float = "double") -> tuple[Figure, np.ndarray]:
+                width: str | float = "double", source_label: str | None = None
+                ) -> tuple[Figure, np.ndarray]:
     """Monthly series, one panel per measure, one line per source; gaps shaded and not bridged.
 
     Parameters
@@ -411,13 +412,16 @@ def plot_series(panel: pd.DataFrame, *, measures: Sequence[str] = ("attacks", "k
         One line per source.
     start, end : month-like
         Plotted range (full months; those absent from the panel are gaps).
+    source_label : str, optional
+        Source named in the caption (default: the sources joined).
 
     Returns
     -------
     (Figure, ndarray of Axes)
     """
     sources = [source] if isinstance(source, str) else list(source)
-    fig, axes = figure(width, height=1.55 * len(measures) + 0.5, nrows=len(measures), sharex=True)
+    height = 1.55 * len(measures) + 1.2
+    fig, axes = figure(width, height=height, nrows=len(measures), sharex=True)
     axes = np.atleast_1d(axes)
     with style():
         for ax, measure in zip(axes, measures, strict=True):
@@ -439,12 +443,13 @@ def plot_series(panel: pd.DataFrame, *, measures: Sequence[str] = ("attacks", "k
             ax.set_ylim(0, np.nanmax(np.r_[wide.to_numpy(dtype=float).ravel(), 1.0]) * 1.2)
             _date_axis(ax)
         handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.955), ncols=6)
+        fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.3 / height),
+                   ncols=6)
         axes[-1].set_xlabel("month")
         where = f"{region.replace('_', ' ')}, group: {group}"
         fig.suptitle(title or f"Monthly militant attacks and casualties ({where})", fontsize=9)
-        caption(fig, caption_text(", ".join(sources), version))
-        fig.subplots_adjust(bottom=0.09, top=0.88, hspace=0.12)
+        caption(fig, caption_text(source_label or ", ".join(sources), version))
+        fig.subplots_adjust(bottom=0.6 / height, top=1 - 0.75 / height, hspace=0.12)
     return fig, axes
 
 
