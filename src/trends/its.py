@@ -10,7 +10,8 @@ Estimators (all statsmodels; nothing re-implemented):
 * ``gaussian``: :class:`statsmodels.regression.linear_model.OLS`; with ``errors=("ar", p)`` or
   ``("arma", p, q)`` the regression is fitted with ARMA errors by exact Gaussian maximum
   likelihood, :class:`statsmodels.tsa.statespace.sarimax.SARIMAX` with the design as ``exog``
-  on the full calendar grid (missing months are NaN, handled by the Kalman filter).
+  on the full calendar grid (missing months are NaN, handled by the Kalman filter), the
+  innovation variance concentrated out, L-BFGS with tight tolerances then a BFGS polish.
 * ``poisson``: :class:`statsmodels.genmod.generalized_linear_model.GLM`, Poisson family.
 * ``quasipoisson``: the same GLM with ``scale="X2"`` (Pearson chi-squared / df_resid).
 * ``negbin``: NB2 with the dispersion ``alpha`` estimated jointly by maximum likelihood,
@@ -360,7 +361,10 @@ def _estimate(
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
         p, q = errors
-        model = SARIMAX(design.y_full, exog=design.X_full, order=(p, 0, q), trend="n")
+        # sigma2 concentrated out of the likelihood: same optimum, far faster and better
+        # conditioned than optimising it jointly
+        model = SARIMAX(design.y_full, exog=design.X_full, order=(p, 0, q), trend="n",
+                        concentrate_scale=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # convergence is checked below
             # statsmodels' default L-BFGS tolerances stop early on this poorly scaled problem

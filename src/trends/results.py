@@ -108,8 +108,8 @@ class ITSResults:
         object.__setattr__(self, "_use_t", bool(getattr(res, "use_t", False)))
         object.__setattr__(self, "_log_link", fam != "gaussian")
         nobs = design.nobs
-        if spec.errors is not None:
-            df_resid = float(nobs - len(np.asarray(res.params)))
+        if spec.errors is not None:  # + 1: the concentrated innovation variance
+            df_resid = float(nobs - len(np.asarray(res.params)) - 1)
         else:
             df_resid = float(res.df_resid)
         object.__setattr__(self, "_df_resid", df_resid)
@@ -204,11 +204,12 @@ class ITSResults:
 
     @property
     def bic(self) -> float:
-        """Bayesian information criterion, ``-2 llf + log(nobs) k`` with k all estimated
-        parameters (NaN for quasi-Poisson)."""
+        """Bayesian information criterion ``-2 llf + log(nobs) k``, nobs the used rows and k the
+        estimated parameters (regression terms, NB2 alpha, ARMA parameters and innovation
+        variance; NaN for quasi-Poisson)."""
         if self.family == "quasipoisson":
             return math.nan
-        k = len(np.asarray(self._res.params))
+        k = len(np.asarray(self._res.params)) + (self._spec.errors is not None)
         return float(-2.0 * self.llf + math.log(self.nobs) * k)
 
     @property
@@ -216,7 +217,7 @@ class ITSResults:
         """Scale: residual variance (gaussian OLS), innovation variance (ARMA errors),
         Pearson chi2/df (quasi-Poisson), 1 (Poisson, negative binomial)."""
         if self._spec.errors is not None:
-            return float(np.asarray(self._res.params)[-1])
+            return float(self._res.scale)
         if self.family in {"poisson", "negbin"}:
             return 1.0
         return float(self._res.scale)
@@ -233,8 +234,9 @@ class ITSResults:
         """ARMA error parameters (``ar.L1``..., ``ma.L1``..., ``sigma2``); empty otherwise."""
         if self._spec.errors is None:
             return pd.Series([], dtype=float)
-        names = list(self._res.model.param_names)[self._k:]
-        return pd.Series(np.asarray(self._res.params)[self._k:], index=names, dtype=float)
+        names = [*list(self._res.model.param_names)[self._k:], "sigma2"]
+        values = [*np.asarray(self._res.params)[self._k:], float(self._res.scale)]
+        return pd.Series(values, index=names, dtype=float)
 
     @property
     def converged(self) -> bool:
