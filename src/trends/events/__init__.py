@@ -180,6 +180,11 @@ def _concat(parts: list[_core.Adapted]) -> _core.Adapted:
 
 def _duplicated(ids: pa.ChunkedArray) -> np.ndarray:
     """True for every id seen earlier in the array (the first occurrence is False)."""
+    if pa.types.is_integer(ids.type) and ids.null_count == 0:
+        codes = ids.to_numpy()
+        first = np.zeros(len(codes), dtype=bool)
+        first[np.unique(codes, return_index=True)[1]] = True
+        return ~first
     codes = pc.dictionary_encode(ids).combine_chunks().indices
     codes = pc.fill_null(codes, -1).to_numpy()
     first = np.zeros(len(codes), dtype=bool)
@@ -302,7 +307,7 @@ def read_events(
     cov = _coverage(fmt, label, ad, coverage)
     start_days = ad.start.astype(np.int64)
     # duplicated event ids (e.g. overlapping exports): the first in sorted file order counts
-    dup = _duplicated(pc.cast(ad.event_id, pa.string())) & ad.in_country
+    dup = _duplicated(ad.event_id) & ad.in_country
     inside = cov.contains(start_days)
     counted = ad.in_country & ~dup & ad.attack & inside
     when = _core.assign_periods(ad, imprecise)

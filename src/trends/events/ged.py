@@ -31,7 +31,7 @@ URL = "https://ucdp.uu.se/downloads/"
 REQUIRED = ("id", "year", "type_of_violence", "side_a", "side_b", "country", "adm_1",
             "date_start", "date_end", "best", "low", "high")
 OPTIONAL = ("country_id", "date_prec", "deaths_civilians")
-_INTS = {"year": pa.int64(), "type_of_violence": pa.int64(), "country_id": pa.int64(),
+_INTS = {"id": pa.int64(), "year": pa.int64(), "type_of_violence": pa.int64(), "country_id": pa.int64(),
          "date_prec": pa.int64()}
 _COUNTS = ("best", "low", "high", "deaths_civilians")
 
@@ -161,7 +161,7 @@ def read(path: Path, country: str | None, rule: GedRule, names: list[str]) -> Ad
 
     return Adapted(
         path=str(path),
-        event_id=pc.cast(table.column("id"), pa.string()),
+        event_id=table.column("id"),
         country=country_col,
         in_country=in_country,
         start=start, end=end,

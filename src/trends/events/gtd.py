@@ -53,7 +53,7 @@ class GtdRule:
 def read(path: Path, country: str | None, rule: GtdRule, names: list[str]) -> Adapted:
     """Read one GTD CSV export into an :class:`Adapted` record."""
     cols = [*REQUIRED, *[c for c in OPTIONAL if c in names]]
-    types = {"iyear": pa.int64(), "imonth": pa.int64(), "iday": pa.int64(),
+    types = {"eventid": pa.int64(), "iyear": pa.int64(), "imonth": pa.int64(), "iday": pa.int64(),
              "nkill": pa.float64(), "nwound": pa.float64()}
     if "doubtterr" in cols:
         types["doubtterr"] = pa.float64()
