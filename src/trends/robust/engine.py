@@ -56,6 +56,7 @@ Family = Literal["gaussian", "poisson", "quasipoisson", "negbin"]
 FAMILIES: tuple[str, ...] = ("gaussian", "poisson", "quasipoisson", "negbin")
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
+_THETA_MAX = 25.0  # |log(1/alpha)| bound: alpha in [1.4e-11, 7.2e10]
 _ETA_MAX = 700.0  # exp() overflows past ~709; a divergent fit is flagged instead of crashing
 
 
@@ -399,7 +400,9 @@ def _fit_counts(
             (np.abs(ll - llf_prev[active]) < 1e-13 * (1.0 + np.abs(ll))) & (step < 1e-6))
         llf_prev[active] = ll
         if profile:
-            done &= np.abs(theta[active] - th_old) < 10.0 * tol * (1.0 + np.abs(th_old))
+            # alpha -> 0 (no overdispersion) drives theta to its bound: that is converged too
+            done &= (np.abs(theta[active] - th_old) < 10.0 * tol * (1.0 + np.abs(th_old))) | (
+                theta[active] >= _THETA_MAX)
         done |= bad
         if full:
             eta, mu = etaa, mua
@@ -482,5 +485,5 @@ def _newton_theta(Y: np.ndarray, mu: np.ndarray, theta: np.ndarray, steps: int =
         h = r1 * S + r1**2 * H
         newton = -g / np.where(h < 0, h, -1.0)
         step = np.where(h < 0, newton, np.sign(g) * 0.5)
-        th = np.clip(th + np.clip(step, -2.0, 2.0), -25.0, 25.0)
+        th = np.clip(th + np.clip(step, -2.0, 2.0), -_THETA_MAX, _THETA_MAX)
     return th
