@@ -85,10 +85,13 @@ def read_columns(
     try:
         return _read(path, columns, {**text_types, **types})
     except pa.ArrowInvalid as exc:
-        if not types:
+        if "CSV parse error" in str(exc) or not types:
             raise _arrow_error(path, exc) from None
         # locate the offending cell exactly: re-read as text, parse each typed column ourselves
-        table = _read(path, columns, text_types)
+        try:
+            table = _read(path, columns, text_types)
+        except pa.ArrowInvalid as exc2:
+            raise _arrow_error(path, exc2) from None
         for name, typ in types.items():
             column = table.column(name)
             try:
@@ -123,7 +126,22 @@ def _read(path: Path, columns: Sequence[str], types: Mapping[str, pa.DataType]) 
 
 
 def _arrow_error(path: Path, exc: Exception) -> InputError:
-    msg = " ".join(str(exc).split())
+    """A located InputError for a CSV that pyarrow cannot parse (e.g. a ragged row)."""
+    line, width, expected_width = None, None, None
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, [])
+        expected_width = len(header)
+        start = reader.line_num + 1
+        for row in reader:
+            if row and len(row) != expected_width:
+                line, width = start, len(row)
+                break
+            start = reader.line_num + 1
+    if line is not None:
+        return InputError(f"row has {width} fields", path=path, line=line,
+                          expected=f"{expected_width} fields as in the header")
+    msg = " ".join(str(exc).split())[:200]
     return InputError(f"cannot parse as CSV: {msg}", path=path,
                       expected="a well-formed CSV export (equal field counts, balanced quotes)")
 

@@ -75,32 +75,34 @@ def dates(
     name: str,
     path: Path,
     formats: Sequence[str] = ("%Y-%m-%d",),
-    *,
-    prefix: int | None = 10,
-    required: bool = True,
 ) -> np.ndarray:
-    """Parse a date column into ``datetime64[D]``, trying ``formats`` on the first value.
+    """Parse a text date column into ``datetime64[D]``, in the first of ``formats`` that fits.
 
-    ``prefix`` keeps only the first characters (GED writes ``2021-08-03 00:00:00.000``).
-    Raises :class:`InputError` at the first cell that does not parse (or is empty, if required).
+    Only the distinct values are parsed (a million events fall on a few thousand days), with
+    pandas' strict parser: arrow's ``strptime`` would silently turn 31 February into 3 March.
+    Raises :class:`InputError` at the first empty or unparseable cell.
     """
-    col = table.column(name)
-    raw = col
-    if prefix is not None:
-        col = pc.utf8_slice_codeunits(col, 0, prefix)
-    col = pc.utf8_trim_whitespace(col)
-    fmt = _pick_format(col, formats)
-    parsed = pc.strptime(col, format=fmt, unit="s", error_is_null=True)
-    bad = pc.and_(pc.is_null(parsed), pc.is_valid(col)) if not required else pc.is_null(parsed)
-    if pc.any(bad).as_py():
-        i = int(pc.index(bad, True).as_py())
-        value = raw[i].as_py()
+    cat = category(table, name)
+    uniq = pd.Series(cat.categories, dtype=object).str.strip()
+    fmt = formats[0]
+    if len(formats) > 1 and len(uniq):
+        sample = uniq.iloc[:1000]
+        fmt = max(formats, key=lambda f: pd.to_datetime(sample, format=f, errors="coerce")
+                  .notna().sum())
+    parsed = pd.to_datetime(uniq, format=fmt, errors="coerce").to_numpy("datetime64[D]")
+    bad_code = np.flatnonzero(np.isnat(parsed))
+    bad = cat.codes < 0
+    if bad_code.size:
+        bad |= np.isin(cat.codes, bad_code)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        value = None if cat.codes[i] < 0 else cat.categories[cat.codes[i]]
         raise InputError(
             "date is missing" if value is None else "date does not parse",
             path=path, line=record_line(path, i), field=name, value=value,
             expected="a date like " + " or ".join(_example(f) for f in formats),
         )
-    return parsed.to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    return parsed[cat.codes]
 
 
 def timestamps(table: pa.Table, name: str, path: Path) -> np.ndarray:
@@ -112,19 +114,6 @@ def timestamps(table: pa.Table, name: str, path: Path) -> np.ndarray:
         raise InputError("date is missing", path=path, line=record_line(path, i), field=name,
                          expected="a date like 2021-08-15")
     return col.to_numpy().astype("datetime64[D]")
-
-
-def _pick_format(col: pa.ChunkedArray, formats: Sequence[str]) -> str:
-    if len(formats) == 1:
-        return formats[0]
-    sample = col.drop_null()[:1000] if len(col) else col
-    best, best_n = formats[0], -1
-    for f in formats:
-        n = len(sample) - pc.sum(pc.is_null(pc.strptime(sample, format=f, unit="s",
-                                                           error_is_null=True))).as_py()
-        if n > best_n:
-            best, best_n = f, n
-    return best
 
 
 def _example(fmt: str) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from trends.errors import InputError
 
@@ -91,12 +92,12 @@ def read(path: Path, country: str | None, rule: AcledRule, names: list[str]) -> 
     types = {"year": pa.int64(), "fatalities": pa.float64()}
     if "time_precision" in cols:
         types["time_precision"] = pa.int64()
-    types.update({c: _parse.CATEGORY for c in ("event_type", "actor1", "actor2", "inter1",
-                                               "inter2", "country", "admin1")})
+    types.update({c: _parse.CATEGORY for c in ("event_date", "event_type", "actor1", "actor2",
+                                               "inter1", "inter2", "country", "admin1")})
     table = read_columns(path, cols, types)
     n = table.num_rows
 
-    day = _parse.dates(table, "event_date", path, DATE_FORMATS, prefix=None)
+    day = _parse.dates(table, "event_date", path, DATE_FORMATS)
     precision = (_parse.integers_in(table, "time_precision", path, (1, 2, 3),
                                     "time_precision 1, 2 or 3")
                  if "time_precision" in cols else np.ones(n, dtype=np.int64))
@@ -130,7 +131,7 @@ def read(path: Path, country: str | None, rule: AcledRule, names: list[str]) -> 
                                          False)
 
     def date_text() -> pd.Series:
-        text = _parse.text(table, "event_date").fillna("").astype(str)
+        text = pc.cast(table.column("event_date"), pa.string()).to_pandas().fillna("")
         if "time_precision" in cols:
             text = text + " tp " + pd.Series(precision).astype(str)
         return text
