@@ -380,6 +380,8 @@ def robustness_table(results: Mapping[str, Any], specs: Sequence[ModelSpec]) -> 
         row["note"] = ""
         rows.append(row)
     out = pd.DataFrame(rows)
+    if "nobs" in out.columns:
+        out["nobs"] = out["nobs"].astype("Int64")  # empty (not 0) for models not estimated
     cols = [c for c in out.columns if c != "note"] + ["note"]
     return out[cols]
 
@@ -428,6 +430,36 @@ def coverage_table(panel: pd.DataFrame, measure: str = "attacks", region: str = 
                                  for c in wide.columns]
     out = by_year.reset_index().rename(columns={"index": "source"})
     return out
+
+
+def monthly_summary(panel: pd.DataFrame, measure: str = "attacks", source: str = "PICSS",
+                    region: str = NATIONAL, group: str = ALL_GROUPS, start: str = START,
+                    end: str = END) -> pd.DataFrame:
+    """Per year: months with a figure, and the mean, minimum and maximum of those months.
+
+    Means are over the months with a figure only (no month is filled); compare years with
+    care when their coverage differs.
+    """
+    from trends.panel import series
+
+    s = series(panel, measure=measure, region=region, group=group, source=source, start=start,
+               end=end)
+    g = s.groupby(s.index.year)
+    out = pd.DataFrame({"months_with_data": g.count(), "months": g.size(), "mean": g.mean(),
+                        "min": g.min(), "max": g.max()})
+    out.index.name = "year"
+    return out.reset_index()
+
+
+def group_table(periods: pd.DataFrame, region: str = NATIONAL,
+                measures: Sequence[str] = ("attacks", "killed")) -> pd.DataFrame:
+    """Published figures for named groups (not ``all``): period x source x group x measure."""
+    sel = periods[(periods["region"] == region) & (periods["group"] != ALL_GROUPS)
+                  & periods["measure"].isin(list(measures))]
+    out = sel[["period", "source", "group", "measure", "value"]].copy()
+    out["value"] = pd.to_numeric(out["value"])
+    return out.sort_values(["group", "measure", "period", "source"],
+                           kind="stable").reset_index(drop=True)
 
 
 def annual_values(periods: pd.DataFrame, measure: str = "attacks", region: str = NATIONAL,
@@ -509,8 +541,8 @@ def interpret(effects: pd.DataFrame, model: str, unit: str = "attacks") -> str:
             pct = 100 * (r["level_rr"] - 1)
             direction = "higher" if pct >= 0 else "lower"
             ci = f"95% CI {r['level_rr_low']:.2f} to {r['level_rr_high']:.2f}"
-            certain = ("the interval excludes no change" if r["level_rr_low"] > 1
-                       or r["level_rr_high"] < 1 else "the interval includes no change")
+            certain = ("the interval excludes 1" if r["level_rr_low"] > 1
+                       or r["level_rr_high"] < 1 else "the interval includes 1, i.e. no change")
             out.append(f"At the {name} ({r['month']}) the monthly level of {unit} became "
                        f"{abs(pct):.0f}% {direction} than the trend predicted (rate ratio "
                        f"{r['level_rr']:.2f}, {ci}; {certain}).")
@@ -531,7 +563,8 @@ __all__ = [
     "END", "HORIZONS", "Inputs", "MAIN", "MAIN_CHANGES", "ModelSpec", "START",
     "alternative_break_specs", "annual_table", "annual_values", "audit_summary", "build",
     "coefficient_table", "coverage_table", "diagnostics_table", "effects_table", "fit",
-    "fit_many", "interpret", "load_inputs", "model_frame", "monthly_disagreement",
+    "fit_many", "group_table", "interpret", "load_inputs", "model_frame", "monthly_disagreement",
+    "monthly_summary",
     "placebo_specs", "region_specs", "revisions_table", "robustness_specs", "robustness_table",
     "source_specs", "specification_table", "variant_specs",
 ]

@@ -129,6 +129,15 @@ def _numeric_column(col: pd.Series) -> bool:
     return True
 
 
+def markdown(df: pd.DataFrame, digits: int | Mapping[str, int] = 3, index: bool = False) -> str:
+    """``df`` as a Markdown table with fixed decimals (for notebooks and reports).
+
+    Printing this rather than the DataFrame keeps notebook output identical across platforms
+    (pandas' own repr adapts its precision and width to the values and the display options).
+    """
+    return to_markdown(format_frame(df, digits, index=index))
+
+
 def write_table(df: pd.DataFrame, stem: str | os.PathLike[str],
                 formats: Sequence[str] = _FORMATS, *, digits: int | Mapping[str, int] = 3,
                 index: bool = False, caption: str | None = None,
@@ -288,5 +297,5 @@ def _excess_for(eff: pd.DataFrame, itv: str, horizons: Sequence[int]) -> dict[st
     return out
 
 
-__all__ = ["EFFECTS_COLUMNS", "effects_table", "format_frame", "format_number", "tex_escape",
-           "to_latex", "to_markdown", "write_table"]
+__all__ = ["EFFECTS_COLUMNS", "effects_table", "format_frame", "format_number", "markdown",
+           "tex_escape", "to_latex", "to_markdown", "write_table"]
