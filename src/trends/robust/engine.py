@@ -57,6 +57,7 @@ FAMILIES: tuple[str, ...] = ("gaussian", "poisson", "quasipoisson", "negbin")
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
 _THETA_MAX = 25.0  # |log(1/alpha)| bound: alpha in [1.4e-11, 7.2e10]
+_THETA_POISSON = float(np.log(1e8))  # alpha < 1e-8: no overdispersion left
 _ETA_MAX = 700.0  # exp() overflows past ~709; a divergent fit is flagged instead of crashing
 
 
@@ -396,13 +397,15 @@ def _fit_counts(
             ll = _count_llf(Ya, mua, np.exp(-theta[active]))
         else:  # kernel of the Poisson llf: sum(y * eta) - sum(mu); constants cancel
             ll = (etaa @ y if shared_y else np.einsum("bn,bn->b", Ya, etaa)) - mua.sum(axis=1)
-        done = (step < tol) | (
-            (np.abs(ll - llf_prev[active]) < 1e-13 * (1.0 + np.abs(ll))) & (step < 1e-6))
+        flat = np.abs(ll - llf_prev[active]) < 1e-13 * (1.0 + np.abs(ll))
+        done = (step < tol) | (flat & (step < 1e-6))
         llf_prev[active] = ll
         if profile:
-            # alpha -> 0 (no overdispersion) drives theta to its bound: that is converged too
+            # near alpha = 0 (no overdispersion: the MLE on the boundary) the likelihood is flat
+            # in theta; a theta step that no longer moves the likelihood counts as converged,
+            # and so does alpha < 1e-8 (NB2 is then Poisson to working precision)
             done &= (np.abs(theta[active] - th_old) < 10.0 * tol * (1.0 + np.abs(th_old))) | (
-                theta[active] >= _THETA_MAX)
+                flat | (theta[active] >= _THETA_POISSON))
         done |= bad
         if full:
             eta, mu = etaa, mua
@@ -485,5 +488,8 @@ def _newton_theta(Y: np.ndarray, mu: np.ndarray, theta: np.ndarray, steps: int =
         h = r1 * S + r1**2 * H
         newton = -g / np.where(h < 0, h, -1.0)
         step = np.where(h < 0, newton, np.sign(g) * 0.5)
-        th = np.clip(th + np.clip(step, -2.0, 2.0), -_THETA_MAX, _THETA_MAX)
+        # past alpha = 1e-8 the score is rounding noise (digamma differences at r ~ 1e8):
+        # stay there (the boundary, NB2 = Poisson) instead of wandering
+        frozen = th >= _THETA_POISSON
+        th = np.where(frozen, th, np.clip(th + np.clip(step, -2.0, 2.0), -_THETA_MAX, _THETA_MAX))
     return th
