@@ -83,3 +83,11 @@ def test_effects_table():
     assert t.loc[0, "level_rr_low"] == pytest.approx(np.exp(0.1))
     assert t.loc[1, "excess_12"] == 121.0 and t.loc[0, "excess_6_high"] == 99.0
     assert list(t.columns[:11]) == list(report.EFFECTS_COLUMNS)
+
+
+def test_citing_doc_lists_every_output(root):
+    from trends.outputs import FIGURES, TABLES
+
+    text = (root / "docs" / "citing.md").read_text()
+    for stem in [*FIGURES, *TABLES]:
+        assert f"`{stem}`" in text
