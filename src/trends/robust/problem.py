@@ -210,6 +210,17 @@ def admissible_placements(
     n_periods = len(problem.periods)
     pos = problem.positions
     cand = np.arange(n_periods) if candidates is None else np.asarray(candidates)
+    most = len(pos) // min_segment - 1
+    if k > most:
+        raise SpecificationError(
+            f"{k} breaks need at least {(k + 1) * min_segment} observations with "
+            f"min_segment={min_segment}; the model has {len(pos)} (at most {max(most, 0)} "
+            "break(s) possible)")
+    total = count_placements(problem, min_segment, candidates=cand)
+    if total > MAX_PLACEMENTS:
+        raise SpecificationError(
+            f"{total} placements of {k} breaks would be fitted (limit {MAX_PLACEMENTS}); "
+            "use fewer breaks or a larger min_segment")
     # used observations before each candidate position
     before = np.searchsorted(pos, cand, side="left")
     n = len(pos)
@@ -226,3 +237,28 @@ def admissible_placements(
         tail = n - np.searchsorted(pos, out[:, -1], side="left")
         out = out[tail >= min_segment]
     return out.reshape(-1, k).astype(np.int64)
+
+
+#: refuse grids larger than this many placements (memory and time)
+MAX_PLACEMENTS = 5_000_000
+
+
+def count_placements(
+    problem: BreakProblem, min_segment: int, *, candidates: np.ndarray | None = None
+) -> int:
+    """Number of admissible placements, counted by dynamic programming (nothing enumerated)."""
+    pos = problem.positions
+    cand = np.arange(len(problem.periods)) if candidates is None else np.asarray(candidates)
+    cand = np.sort(cand)
+    before = np.searchsorted(pos, cand, side="left")  # used observations before each candidate
+    n = len(pos)
+    # ways[c]: admissible sequences of breaks so far ending at candidate c (Python ints: exact)
+    ways = (before >= min_segment).astype(object)
+    for _ in range(problem.n_breaks - 1):
+        # the previous break c' needs before[c] - before[c'] >= h (which implies c' < c);
+        # `before` is non-decreasing, so that is a prefix of the candidates
+        csum = np.concatenate([[0], np.cumsum(ways)]).astype(object)
+        upto = np.searchsorted(before, before - min_segment, side="right")
+        ways = csum[upto]
+    tail = (n - before) >= min_segment
+    return int(ways[tail].sum())
