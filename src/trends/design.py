@@ -285,7 +285,9 @@ _FREQ_EXAMPLE = {"M": "'2021-08'", "W": "'2021-08-02' or '2021-W31'", "Q": "'202
                  "Y": "2021"}
 
 
-def to_periods(values: Sequence[Any] | pd.Series, freq: str, *, column: str = "date") -> pd.PeriodIndex:
+def to_periods(
+    values: Sequence[Any] | pd.Series, freq: str, *, column: str = "date"
+) -> pd.PeriodIndex:
     """Convert a date column to a :class:`pandas.PeriodIndex` of canonical frequency ``freq``.
 
     Raises
@@ -314,7 +316,9 @@ def calendar_index(first: pd.Period, last: pd.Period) -> pd.PeriodIndex:
 
 
 # --------------------------------------------------------------------------- specification
-def parse_changes(changes: str | Mapping[str, str], names: Sequence[str]) -> dict[str, tuple[str, ...]]:
+def parse_changes(
+    changes: str | Mapping[str, str], names: Sequence[str]
+) -> dict[str, tuple[str, ...]]:
     """Resolve ``changes`` to a tuple of ``"level"``/``"slope"`` per interruption name.
 
     ``changes`` is ``"level"``, ``"slope"``, ``"level+slope"`` (all interruptions) or a dict
@@ -355,7 +359,8 @@ def parse_seasonality(seasonality: Any, freq: str) -> tuple[str, int, float] | N
             s = ("fourier", *[float(p) if "." in p else int(p) for p in parts[1:]])
         except ValueError:
             raise SpecificationError(
-                f"seasonality {seasonality!r} is not valid; expected 'fourier:K' or 'fourier:K:PERIOD'"
+                f"seasonality {seasonality!r} is not valid; expected 'fourier:K' or "
+                "'fourier:K:PERIOD'"
             ) from None
     if isinstance(s, str):
         key = s.strip().lower()
@@ -416,7 +421,9 @@ def interruption_columns(
     return cols
 
 
-def seasonal_columns(periods: pd.PeriodIndex, season: tuple[str, int, float] | None) -> dict[str, np.ndarray]:
+def seasonal_columns(
+    periods: pd.PeriodIndex, season: tuple[str, int, float] | None
+) -> dict[str, np.ndarray]:
     """Seasonal columns for ``periods`` (see the module docstring for names and phase)."""
     if season is None:
         return {}
@@ -531,7 +538,9 @@ def build_design(
     if not isinstance(data, pd.DataFrame):
         raise SpecificationError(f"data must be a pandas DataFrame (saw {type(data).__name__})")
     if not isinstance(family, str) or family.lower() not in FAMILIES:
-        raise SpecificationError(f"family {family!r} is not valid; expected one of {list(FAMILIES)}")
+        raise SpecificationError(
+            f"family {family!r} is not valid; expected one of {list(FAMILIES)}"
+        )
     family = family.lower()
     _require_column(data, outcome, "outcome")
     _require_column(data, date, "date")
@@ -583,11 +592,15 @@ def build_design(
             controls = list(control) if isinstance(control, (list, tuple, set)) else [control]
             missing = [c for c in controls if c not in present]
             if missing:
-                raise SpecificationError(f"control value(s) {missing} do not occur in column '{group}'")
+                raise SpecificationError(
+                    f"control value(s) {missing} do not occur in column '{group}'"
+                )
             if treated in controls:
                 raise SpecificationError(f"treated={treated!r} is also listed as a control")
         if not controls:
-            raise SpecificationError(f"column '{group}' has no comparison series besides {treated!r}")
+            raise SpecificationError(
+                f"column '{group}' has no comparison series besides {treated!r}"
+            )
         units = [treated, *controls]
         df = df[values.isin(units)]
     elif treated is not None or control is not None:
@@ -680,7 +693,9 @@ def build_design(
     cols.update(seasonal_columns(periods_full, season))
     for c in covariates:
         if c in cols:
-            raise SpecificationError(f"covariate '{c}' has the same name as a model term; rename it")
+            raise SpecificationError(
+                f"covariate '{c}' has the same name as a model term; rename it"
+            )
         cols[c] = np.concatenate([b[c] for b in blocks_cov])
     X_full = pd.DataFrame(cols, index=periods_full)
     terms = list(X_full.columns)

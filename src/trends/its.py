@@ -83,10 +83,14 @@ def parse_cov(cov: Any) -> tuple[str, int | None, bool]:
             lags = None if lags.strip() == "" else lags.strip()
             if lags is not None:
                 if not lags.isdigit():
-                    raise SpecificationError(f"HAC lags must be a non-negative integer (saw {lags!r})")
+                    raise SpecificationError(
+                        f"HAC lags must be a non-negative integer (saw {lags!r})"
+                    )
                 lags = int(lags)
         if lags is not None and (
-            isinstance(lags, (bool, np.bool_)) or not isinstance(lags, (int, np.integer)) or lags < 0
+            isinstance(lags, (bool, np.bool_))
+            or not isinstance(lags, (int, np.integer))
+            or lags < 0
         ):
             raise SpecificationError(f"HAC lags must be a non-negative integer (saw {lags!r})")
         return ("hac", None if lags is None else int(lags), small)
@@ -102,7 +106,9 @@ _COV_HELP = (
 def parse_errors(errors: Any) -> tuple[int, int] | None:
     """Normalise ``errors`` to ``None`` or ``(p, q)``: ``("ar", p)``, ``("arma", p, q)``,
     ``"ar:P"`` or ``"arma:P:Q"``."""
-    if errors is None or (isinstance(errors, str) and errors.strip().lower() in {"", "none", "iid"}):
+    if errors is None or (
+        isinstance(errors, str) and errors.strip().lower() in {"", "none", "iid"}
+    ):
         return None
     e = errors
     if isinstance(e, str):

@@ -322,15 +322,14 @@ class ITSResults:
     def _index(self) -> pd.PeriodIndex:
         return pd.PeriodIndex(self._design.periods[self._rows], name="period")
 
-    def fitted(self, alpha: float | None = None) -> pd.Series:
+    def fitted(self) -> pd.Series:
         """Fitted mean for every calendar period of the (treated) series.
 
         Periods that were not used (missing outcome) get the model's prediction too; see
         :meth:`plot_data` for the ``used`` flag and bands. NaN where a covariate or the offset
         is missing.
         """
-        a = self._alpha(alpha)
-        eta, _, _ = self._linear(self._X_treated(), a)
+        eta, _, _ = self._linear(self._X_treated(), self._spec.alpha)
         return pd.Series(self._inv(eta), index=self._index(), name="fitted")
 
     def _band(self, X: np.ndarray, name: str, alpha: float) -> pd.DataFrame:
@@ -530,7 +529,9 @@ class ITSResults:
         if spec.errors is not None:
             p, q = spec.errors
             fam = f"gaussian with ARMA({p},{q}) errors (exact ML)"
-        ints = ", ".join(f"{n} = {p} ({'+'.join(d.changes[n])})" for n, p in d.interruptions.items())
+        ints = ", ".join(
+            f"{n} = {p} ({'+'.join(d.changes[n])})" for n, p in d.interruptions.items()
+        )
         first, last = self._index()[0], self._index()[-1]
         items = [
             ("Outcome", str(spec.get("outcome"))),
@@ -642,7 +643,8 @@ def format_markdown_table(df: pd.DataFrame) -> str:
 
     def line(cells: list[str]) -> str:
         return "| " + " | ".join(
-            c.rjust(w) if num else c.ljust(w) for c, w, num in zip(cells, widths, numeric, strict=True)
+            c.rjust(w) if num else c.ljust(w)
+            for c, w, num in zip(cells, widths, numeric, strict=True)
         ) + " |"
 
     sep = "| " + " | ".join(("-" * (w - 1) + ":") if num else "-" * w
@@ -655,7 +657,8 @@ def format_text_table(df: pd.DataFrame) -> str:
     cols = [str(c) for c in df.columns]
     rows = [[_fmt(v) for v in r] for r in df.itertuples(index=False)]
     widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(cols)]
-    out = ["  ".join(c.rjust(w) if j else c.ljust(w) for j, (c, w) in enumerate(zip(cols, widths, strict=True)))]
+    out = ["  ".join(c.rjust(w) if j else c.ljust(w)
+                     for j, (c, w) in enumerate(zip(cols, widths, strict=True)))]
     out.append("  ".join("-" * w for w in widths))
     for r in rows:
         out.append("  ".join(c.rjust(w) if j else c.ljust(w)

@@ -43,7 +43,8 @@ def register(subparsers: Any) -> None:
                    help="extra covariate column (repeatable)")
     p.add_argument("--cov", default="nonrobust",
                    help="nonrobust, HC0..HC3, hac, hac:LAGS or hac:LAGS:small (default nonrobust)")
-    p.add_argument("--errors", default=None, help="ARMA errors for gaussian models: ar:P or arma:P:Q")
+    p.add_argument("--errors", default=None,
+                   help="ARMA errors for gaussian models: ar:P or arma:P:Q")
     p.add_argument("--freq", default=None, help="M, W, Q or Y (default: inferred from the dates)")
     p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (default 0.05)")
     p.add_argument("--out", required=True, help="output directory")
