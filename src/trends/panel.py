@@ -252,27 +252,26 @@ def _loc(r: dict[str, Any]) -> str:
 
 
 def _check_one_publication(rows: list[dict[str, Any]], rules: Rules) -> None:
-    """Refuse a cell given two values by one publication (same URL, or same file without URL).
+    """Refuse one file that gives a cell two values for the same URL (or both without URL).
 
-    The rule can arbitrate between publications, not inside one: there a second value is a
-    typo or a mislabelled row that a person must flag (``flag`` column) or correct.
+    The rule arbitrates between publications and between files (a second file is a revision
+    or another transcription), not inside one file: there a second value for the same page is
+    a typo or a mislabelled row that a person must flag (``flag`` column) or correct.
     """
     first: dict[tuple[str, str], dict[str, Any]] = {}
     for r in rows:
         if rules.is_suspect(str(r.get("flag", ""))):
             continue
-        url = str(r["url"]).strip()
-        pub = ("url", url) if url else ("file", str(r["file"]))
+        pub = (str(r["file"]), str(r["url"]).strip())
         prev = first.setdefault(pub, r)
         if int(prev["value"]) != int(r["value"]):
-            where = (f"line {prev['line']}" if prev["file"] == r["file"]
-                     else f"{prev['file']}:{prev['line']}")
+            where = f"line {prev['line']}"
             raise InputError(
                 f"the same cell has two values in one publication: {prev['value']} on {where} "
                 f"and {r['value']} here",
                 path=r["file"], line=int(r["line"]), field="value", value=str(r["value"]),
-                expected="one value per cell and publication (correct the row, flag it as "
-                "suspect in a 'flag' column, or give a revision its own url)")
+                expected="one value per cell and url in a file (correct the row, flag it as "
+                "suspect in a 'flag' column, or give a revision its own url or file)")
 
 
 @dataclass(frozen=True)
