@@ -26,8 +26,11 @@ gaussian
 poisson, quasipoisson
     Iteratively reweighted least squares (Newton's method for the canonical log link), started
     like statsmodels' GLM (``mu0 = (y + mean(y)) / 2``). Quasi-Poisson coefficients are the
-    Poisson ones; its ``llf``/``aic``/``bic`` are those of the Poisson likelihood and ``scale`` is
-    the Pearson chi-square over the residual degrees of freedom.
+    Poisson ones; ``scale`` is the Pearson chi-square over the residual degrees of freedom and,
+    as statsmodels' ``GLM(...).fit(scale="X2")`` reports it (and so :class:`trends.ITS`), ``llf``
+    is the Poisson log-likelihood divided by that fit's own scale, with AIC/BIC from it. Because
+    the scale differs between fits, such criteria are only a rough guide for ranking
+    placements; prefer the poisson or negbin family for that.
 negbin (NB2)
     ``alpha=None`` (default): the dispersion is re-estimated by maximum likelihood for every fit
     jointly with the coefficients, as ``statsmodels.discrete.NegativeBinomial(loglike_method=
@@ -252,10 +255,15 @@ def _well_posed(G: np.ndarray, rcond: float = 1e-12) -> np.ndarray:
     Near-singular systems "solve" to garbage instead of failing, so rank is judged by the ratio
     of the extreme eigenvalues.
     """
-    d = np.sqrt(np.abs(np.diagonal(G, axis1=1, axis2=2)))
-    d[d == 0] = 1.0
-    ev = np.linalg.eigvalsh(G / d[:, :, None] / d[:, None, :])
-    return ev[:, 0] > rcond * ev[:, -1]
+    ok = np.all(np.isfinite(G), axis=(1, 2))
+    out = np.zeros(G.shape[0], dtype=bool)
+    if ok.any():
+        Gf = G[ok]
+        d = np.sqrt(np.abs(np.diagonal(Gf, axis1=1, axis2=2)))
+        d[d == 0] = 1.0
+        ev = np.linalg.eigvalsh(Gf / d[:, :, None] / d[:, None, :])
+        out[ok] = ev[:, 0] > rcond * ev[:, -1]
+    return out
 
 
 def _solve(G: np.ndarray, rhs: np.ndarray) -> np.ndarray:
@@ -421,13 +429,14 @@ def _fit_counts(
 
     alpha_out = np.exp(-theta) if negbin else None
     llf = _count_llf(Y, mu, alpha_out)
+    if family == "quasipoisson":
+        scale = np.sum((Y - mu) ** 2 / mu, axis=1) / (n - p)
+        llf = llf / scale  # statsmodels' GLM(scale="X2") convention (see module notes)
+    else:
+        scale = np.ones(B)
     w_end = mu / (1.0 + np.exp(-theta)[:, None] * mu) if negbin else mu
     params[~_well_posed(_gram(w_end, base, kbase, extra, B))] = np.nan
     llf[~np.all(np.isfinite(params), axis=1)] = np.nan
-    if family == "quasipoisson":
-        scale = np.sum((Y - mu) ** 2 / mu, axis=1) / (n - p)
-    else:
-        scale = np.ones(B)
     return BatchFit(
         params=params,
         llf=llf,

@@ -338,7 +338,8 @@ def refit_loop(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Reference implementation: one statsmodels fit per placement (slow; for tests/benchmarks).
 
-    Uses ``OLS`` (gaussian), ``GLM`` Poisson (poisson, quasipoisson), and for negbin the
+    Uses ``OLS`` (gaussian), ``GLM`` Poisson (poisson; quasipoisson with ``scale="X2"``), and for
+    negbin the
     discrete ``NegativeBinomial(loglike_method="nb2")`` with the dispersion re-estimated at each
     placement (``alpha=None``, Newton's method) or ``GLM`` ``NegativeBinomial(alpha)`` when
     ``alpha`` is fixed; all with statsmodels' default tolerances.
@@ -360,8 +361,10 @@ def refit_loop(
         X = np.column_stack([base, problem.break_columns(placements[i: i + 1])[0].T])
         if problem.family == "gaussian":
             res = sm.OLS(y, X).fit()
-        elif problem.family in ("poisson", "quasipoisson"):
+        elif problem.family == "poisson":
             res = sm.GLM(y, X, family=sm.families.Poisson(), offset=off).fit()
+        elif problem.family == "quasipoisson":
+            res = sm.GLM(y, X, family=sm.families.Poisson(), offset=off).fit(scale="X2")
         elif alpha is not None:
             res = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=alpha),
                          offset=off).fit()
