@@ -252,7 +252,8 @@ def sup_f_test(
         out = np.empty((Y.shape[0], len(cand_cols)))
         for c, Z in enumerate(cand_cols):
             ssr1 = _ssr_many(Y, np.column_stack([X0, Z]))
-            out[:, c] = (ssr0 - ssr1) / (ssr1 / (n - p1))
+            with np.errstate(divide="ignore", invalid="ignore"):  # perfect fit: not finite
+                out[:, c] = (ssr0 - ssr1) / (ssr1 / (n - p1))
         return out
 
     F = sup_stats(y[None, :])[0]
