@@ -168,7 +168,7 @@ def _concat(parts: list[_core.Adapted]) -> _core.Adapted:
             kw[f.name] = vals[0]
         elif f.name == "date_text":
             kw[f.name] = functools.partial(
-                lambda fs: pd.concat([g() for g in fs], ignore_index=True), vals)
+                lambda fs: union_categoricals([g() for g in fs]), vals)
         elif isinstance(vals[0], pd.Categorical):
             kw[f.name] = union_categoricals(vals)
         elif isinstance(vals[0], pa.ChunkedArray):
@@ -428,7 +428,7 @@ def _audit(ad: _core.Adapted, file_col: pd.Categorical, record: np.ndarray,
         "line": lines,
         "event_id": pc.cast(ad.event_id, pa.string()).to_pandas(types_mapper=pd.ArrowDtype),
         "country": ad.country,
-        "date": ad.date_text().to_numpy(),
+        "date": ad.date_text(),
         "year": ad.start.astype("datetime64[Y]").astype(np.int64) + 1970,
         "month": period(when.month, counted, _dates.month_labels),
         "week": period(when.week, counted, _dates.week_labels),

@@ -110,7 +110,7 @@ class Adapted:
     start: np.ndarray               # datetime64[D]: earliest possible date
     end: np.ndarray                 # datetime64[D]: latest possible date
     start_reported: np.ndarray      # bool: start is a date the dataset reports (not a bound)
-    date_text: Callable[[], pd.Series]  # the raw date fields, for the audit (built lazily)
+    date_text: Callable[[], pd.Categorical]  # the raw date fields, for the audit (lazily)
     attack: np.ndarray              # bool: counts as a militant attack under the rule
     reason: pd.Categorical          # why an in-country event is not an attack ("" if it is)
     region_raw: pd.Categorical

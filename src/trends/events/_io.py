@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -82,8 +83,19 @@ def read_columns(
     A cell that does not parse as its type raises :class:`InputError` with its physical line.
     """
     text_types = {c: pa.string() for c in columns}
+    all_types = {**text_types, **types}
+    # Fast path: parse in parallel assuming no newline inside a quoted value, then prove the
+    # assumption: every newline of the file must have ended a record. If not (GED source_*
+    # fields hold quoted newlines), read again with pyarrow's newline-safe (serial) chunking.
     try:
-        return _read(path, columns, {**text_types, **types})
+        table = _read(path, columns, all_types, newlines_in_values=False)
+        if _newlines_end_records(path, table.num_rows):
+            _SIMPLE.add(_file_key(path))
+            return table
+    except pa.ArrowInvalid:
+        pass
+    try:
+        return _read(path, columns, all_types)
     except pa.ArrowInvalid as exc:
         if "CSV parse error" in str(exc) or not types:
             raise _arrow_error(path, exc) from None
@@ -110,11 +122,12 @@ def read_columns(
         raise _arrow_error(path, exc) from None
 
 
-def _read(path: Path, columns: Sequence[str], types: Mapping[str, pa.DataType]) -> pa.Table:
+def _read(path: Path, columns: Sequence[str], types: Mapping[str, pa.DataType],
+          newlines_in_values: bool = True) -> pa.Table:
     return pacsv.read_csv(
         path,
         read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 20),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        parse_options=pacsv.ParseOptions(newlines_in_values=newlines_in_values),
         convert_options=pacsv.ConvertOptions(
             include_columns=list(columns),
             column_types=dict(types),
@@ -123,6 +136,32 @@ def _read(path: Path, columns: Sequence[str], types: Mapping[str, pa.DataType]) 
             quoted_strings_can_be_null=True,
         ),
     )
+
+
+#: Files (path, size, mtime) known to hold no newline inside a value: line = record + 1.
+_SIMPLE: set[tuple[str, int, int]] = set()
+
+
+def _file_key(path: Path) -> tuple[str, int, int]:
+    st = os.stat(path)
+    return (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+
+
+def _newlines_end_records(path: Path, n_records: int) -> bool:
+    """Whether the file has exactly one newline per record (header included), i.e. no newline
+    inside a quoted value and no blank line (the parser skips those)."""
+    count = 0
+    last = b""
+    buf = bytearray(16 << 20)
+    with open(path, "rb", buffering=0) as fh:
+        while True:
+            k = fh.readinto(buf)
+            if not k:
+                break
+            count += buf.count(b"\n", 0, k)
+            last = bytes(buf[k - 1:k])
+    expected = n_records + 1 if last == b"\n" else n_records
+    return count == expected
 
 
 def _arrow_error(path: Path, exc: Exception) -> InputError:
@@ -166,6 +205,8 @@ def record_lines(path: Path, n_records: int) -> np.ndarray:
     so memory stays at one chunk however large the file. When the scan disagrees with the parser
     (e.g. stray quotes inside unquoted fields), Python's csv module decides.
     """
+    if _file_key(path) in _SIMPLE:
+        return np.arange(2, n_records + 2, dtype=np.int64)
     starts: list[np.ndarray] = []
     parity = 0
     offset_lines = 0  # newlines seen before the current chunk

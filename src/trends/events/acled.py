@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from trends.errors import InputError
 
@@ -130,11 +129,11 @@ def read(path: Path, country: str | None, rule: AcledRule, names: list[str]) -> 
         in_country = _parse.per_category(country_col, lambda c: str(c).strip().casefold() == want,
                                          False)
 
-    def date_text() -> pd.Series:
-        text = pc.cast(table.column("event_date"), pa.string()).to_pandas().fillna("")
-        if "time_precision" in cols:
-            text = text + " tp " + pd.Series(precision).astype(str)
-        return text
+    def date_text() -> pd.Categorical:
+        dates = _parse.category(table, "event_date")
+        names = list(dates.categories)
+        return _parse.combo_text([dates.codes, precision], lambda d, p: (
+            names[d] if d >= 0 else "") + (f" tp {p}" if "time_precision" in cols else ""))
 
     return Adapted(
         path=str(path),

@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from trends.errors import InputError
 
@@ -151,13 +150,16 @@ def read(path: Path, country: str | None, rule: GedRule, names: list[str]) -> Ad
         if want.isdigit() and "country_id" in cols:
             in_country |= _parse.numbers(table, "country_id") == float(want)
 
-    def date_text() -> pd.Series:
-        text = (pd.Series(start).dt.strftime("%Y-%m-%d") + "/"
-                + pd.Series(end).dt.strftime("%Y-%m-%d"))
-        if "date_prec" in cols:
-            prec = pc.cast(table.column("date_prec"), pa.string()).to_pandas().fillna("")
-            text = text + " prec " + prec
-        return text
+    prec = (_parse.numbers(table, "date_prec") if "date_prec" in cols
+            else np.full(n, np.nan))
+
+    def date_text() -> pd.Categorical:
+        def render(a: int, b: int, p: int) -> str:
+            text = f"{_parse.day_text(a)}/{_parse.day_text(b)}"
+            return text + (f" prec {p}" if p >= 0 else "")
+
+        return _parse.combo_text([start.astype(np.int64), end.astype(np.int64),
+                                  np.nan_to_num(prec, nan=-1)], render)
 
     return Adapted(
         path=str(path),

@@ -98,9 +98,8 @@ def read(path: Path, country: str | None, rule: GtdRule, names: list[str]) -> Ad
         in_country = _parse.per_category(country_col, lambda c: str(c).strip().casefold() == want,
                                          False)
 
-    def date_text() -> pd.Series:
-        return (pd.Series(y).astype(str) + "-" + pd.Series(month).astype(str).str.zfill(2)
-                + "-" + pd.Series(day).astype(str).str.zfill(2))
+    def date_text() -> pd.Categorical:
+        return _parse.combo_text([y, month, day], lambda a, b, c: f"{a}-{b:02d}-{c:02d}")
 
     return Adapted(
         path=str(path),
