@@ -37,8 +37,9 @@ from trends import atomic
 from trends.errors import InputError
 from trends.schema import ALL_GROUPS, NATIONAL
 
-from . import _core, _dates, acled, ged, gtd
-from ._core import DATE_RULES, DEFAULT_DERIVED_REGIONS, OTHER_GROUP, UNKNOWN_GROUP, Coverage
+from . import _audit, _core, _dates, acled, ged, gtd
+from ._audit import ANNUAL_COLUMNS, AUDIT_COLUMNS  # noqa: F401 (re-exported)
+from ._core import DEFAULT_DERIVED_REGIONS, OTHER_GROUP, UNKNOWN_GROUP, Coverage
 from ._dates import week_start
 from ._io import read_header, record_lines, require_columns
 from .acled import AcledRule
@@ -53,24 +54,6 @@ __all__ = [
 #: Supported ``fmt`` values and their adapter modules.
 FORMATS: dict[str, object] = {"ucdp-ged": ged, "acled": acled, "gtd": gtd}
 _RULES = {"ucdp-ged": GedRule, "acled": AcledRule, "gtd": GtdRule}
-#: Columns of ``audit.csv``: one row per data record of every input file.
-AUDIT_COLUMNS: tuple[str, ...] = (
-    "file", "record", "line", "event_id", "country", "date", "year", "month", "week",
-    "date_rule", "status", "reason", "region", "region_raw", "group", "group_raw",
-)
-#: Columns of ``annual.csv``.
-ANNUAL_COLUMNS: tuple[str, ...] = ("year", "region", "group", "measure", "source", "value",
-                                   "in_monthly", "not_in_monthly")
-
-_DATE_REASONS = {
-    "exact": "",
-    "week_from_start": "date range spans ISO weeks: counted in the week of its start",
-    "month_from_start": "date range spans months: counted in the month and week of its start",
-    "month_only": "day unknown: in the monthly panel only, not in the weekly panel",
-    "annual_only": "month unknown: in the annual totals only",
-}
-
-
 @dataclass(frozen=True, eq=False)
 class EventsResult:
     """Panels and audit built from event-level files by :func:`read_events`.
@@ -328,11 +311,11 @@ def read_events(
 
     monthly = panel(in_month, when.month, cov.month_keys(), "month", _dates.month_labels, 1)
     weekly = panel(in_week, when.week, cov.week_keys(), "week", _dates.week_labels, 7)
-    annual = _annual(counted, in_month, ad.start, measures, label)
+    annual = _audit.annual(counted, in_month, ad.start, measures, label)
 
     def build_audit() -> pd.DataFrame:
         lines = np.concatenate([record_lines(Path(f), n) for f, n in per_file])
-        return _audit(dataclasses.replace(ad, lines=lines), file_col, record, when, counted,
+        return _audit.audit(dataclasses.replace(ad, lines=lines), file_col, record, when, counted,
                       in_month, dup, inside, region, group, country, imprecise)
 
     text = (f"{rule.describe()}. Dates: imprecise={imprecise!r}. Coverage: {cov.describe()}; "
@@ -362,86 +345,6 @@ def _coverage(fmt: str, label: str, ad: _core.Adapted,
         cov = acled.coverage(ad.start, ad.end)
         return dataclasses.replace(cov, basis=f"{label}: first to last event date in the file")
     return ged.coverage(ad.years, label)
-
-
-def _annual(counted: np.ndarray, in_month: np.ndarray, start: np.ndarray,
-            measures: Mapping[str, np.ndarray], label: str) -> pd.DataFrame:
-    year = start.astype("datetime64[Y]").astype(np.int64) + 1970
-    years = np.unique(year[counted])
-    if years.size == 0:
-        return pd.DataFrame(columns=list(ANNUAL_COLUMNS))
-    pos = np.clip(year - years[0], 0, None)
-    size = int(years[-1] - years[0] + 1)
-    frames = []
-    for name in sorted(measures):
-        v = np.nan_to_num(np.asarray(measures[name], dtype=np.float64))  # known values only
-        total = np.bincount(pos[counted], weights=v[counted], minlength=size)
-        monthly = np.bincount(pos[in_month], weights=v[in_month], minlength=size)
-        idx = years - years[0]
-        frames.append(pd.DataFrame({"year": years, "measure": name, "value": total[idx],
-                                    "in_monthly": monthly[idx],
-                                    "not_in_monthly": total[idx] - monthly[idx]}))
-    out = pd.concat(frames, ignore_index=True)
-    out["region"], out["group"], out["source"] = NATIONAL, ALL_GROUPS, label
-    return out[list(ANNUAL_COLUMNS)].sort_values(["year", "measure"], kind="stable") \
-        .reset_index(drop=True)
-
-
-def _audit(ad: _core.Adapted, file_col: pd.Categorical, record: np.ndarray,
-           when: _core.Assigned, counted: np.ndarray, in_month: np.ndarray, dup: np.ndarray,
-           inside: np.ndarray, region: pd.Categorical, group: pd.Categorical,
-           country: str | None, imprecise: str) -> pd.DataFrame:
-    # reasons as codes into one list of texts (categorical: cheap for a million records)
-    texts = [_DATE_REASONS[r] for r in DATE_RULES]
-    code = when.rule.astype(np.int32)
-    if imprecise == "exclude":
-        texts.append("date range spans months (imprecise='exclude'): in the annual totals only")
-        code[(code == DATE_RULES.index("annual_only")) & ad.start_reported] = len(texts) - 1
-    offset = len(texts)
-    texts += ["not a militant attack under the rule: " + str(r) for r in ad.reason.categories]
-    not_attack = ad.in_country & ~dup & ~ad.attack
-    code[not_attack] = offset + ad.reason.codes[not_attack]
-    fixed = {"outside": "outside coverage",
-             "dup": "duplicate event id (an earlier record counts)",
-             "other": f"country is not {country}"}
-    for key, mask in (("outside", ad.in_country & ~dup & ad.attack & ~inside), ("dup", dup),
-                      ("other", ~ad.in_country)):
-        texts.append(fixed[key])
-        code[mask] = len(texts) - 1
-    uniq_texts = list(dict.fromkeys(texts))
-    remap = np.array([uniq_texts.index(t) for t in texts], dtype=np.int32)
-    reason = pd.Categorical.from_codes(remap[code], categories=pd.Index(uniq_texts, dtype=object))
-
-    def period(keys: np.ndarray, mask: np.ndarray, labeller) -> pd.Categorical:
-        use = mask & (keys >= 0)
-        uniq = np.unique(keys[use])
-        codes = np.where(use, np.searchsorted(uniq, keys) + 1, 0)
-        cats = pd.Index(["", *labeller(uniq)], dtype=object)
-        return pd.Categorical.from_codes(codes, categories=cats)
-
-    status = pd.Categorical.from_codes(in_month.astype(np.int8),
-                                       categories=pd.Index(["dropped", "kept"], dtype=object))
-    lines = ad.lines if ad.lines is not None else record + 1
-    audit = pd.DataFrame({
-        "file": file_col,
-        "record": record,
-        "line": lines,
-        "event_id": pc.cast(ad.event_id, pa.string()).to_pandas(types_mapper=pd.ArrowDtype),
-        "country": ad.country,
-        "date": ad.date_text(),
-        "year": ad.start.astype("datetime64[Y]").astype(np.int64) + 1970,
-        "month": period(when.month, counted, _dates.month_labels),
-        "week": period(when.week, counted, _dates.week_labels),
-        "date_rule": pd.Categorical.from_codes(when.rule, categories=pd.Index(DATE_RULES,
-                                                                              dtype=object)),
-        "status": status,
-        "reason": reason,
-        "region": region,
-        "region_raw": ad.region_raw,
-        "group": group,
-        "group_raw": ad.group_raw,
-    })
-    return audit[list(AUDIT_COLUMNS)]
 
 
 def write_outputs(result: EventsResult, out_dir: str | Path) -> dict[str, Path]:

@@ -15,11 +15,6 @@ from trends.errors import InputError
 from ._io import record_line
 
 
-def text(table: pa.Table, name: str) -> pd.Series:
-    """Column ``name`` as a pandas string Series (nulls kept as missing)."""
-    return table.column(name).to_pandas()
-
-
 #: Arrow type of low-cardinality text columns (names, places): parsed straight to categories.
 CATEGORY = pa.dictionary(pa.int32(), pa.string())
 
