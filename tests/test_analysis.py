@@ -148,3 +148,16 @@ def test_specification_table(inputs):
     pois = t[(t["series"] == "attacks") & (t["family"] == "poisson")
              & (t["seasonality"] == "none")].iloc[0]
     assert pois["dispersion"] > 1.5  # overdispersed: the reason for NB2
+
+
+def test_bootstrap_and_placebo_tables(inputs):
+    a = A.bootstrap_table(inputs, A.MAIN[:1], n_boot=49)
+    b = A.bootstrap_table(inputs, A.MAIN[:1], n_boot=49)
+    assert a.equals(b)  # seeded
+    row = a.set_index("term").loc["level[takeover]"]
+    fitted = A.fit(inputs, A.MAIN[0]).table().loc["level[takeover]", "estimate"]
+    assert row["estimate"] == pytest.approx(fitted, rel=1e-6)
+    assert row["ratio_low"] < row["ratio"] < row["ratio_high"]
+    p = A.placebo_table(inputs, A.MAIN[:1])
+    assert set(p["term"]) == {"level[takeover]", "level[ceasefire_end]", "slope[ceasefire_end]"}
+    assert (p["placebo_dates"].str.count("/") == p["n_placebos"]).all()

@@ -394,6 +394,47 @@ def _label(x: Any) -> str:
     return str(x)
 
 
+#: Block-bootstrap settings of :func:`bootstrap_table` (seeded: same draws every run).
+BOOTSTRAP = {"n_boot": 999, "method": "block", "seed": 20210815}
+
+
+def bootstrap_table(inputs: Inputs, specs: Sequence[ModelSpec] = MAIN,
+                    **settings: Any) -> pd.DataFrame:
+    """Block-bootstrap rate ratios of the level/slope terms of each spec
+    (:func:`trends.robust.bootstrap`, settings :data:`BOOTSTRAP` unless overridden), an
+    autocorrelation-respecting alternative to the HAC intervals."""
+    from trends.robust import bootstrap
+
+    kw = {**BOOTSTRAP, **settings}
+    rows = []
+    for spec in specs:
+        res = bootstrap(build(inputs, spec), **kw)
+        t = res.table.reset_index().rename(columns={"index": "term"})
+        t.insert(0, "model", spec.name)
+        t["block_length"] = res.block_length
+        t["n_failed"] = res.n_failed
+        rows.append(t)
+    return pd.concat(rows, ignore_index=True)
+
+
+def placebo_table(inputs: Inputs, specs: Sequence[ModelSpec] = MAIN) -> pd.DataFrame:
+    """Placebo-in-time summary per spec (:func:`trends.robust.placebo_in_time`: the
+    interruptions moved into the pre-period with their spacing kept)."""
+    from trends.robust import placebo_in_time
+
+    rows = []
+    for spec in specs:
+        res = placebo_in_time(build(inputs, spec))
+        t = res.summary.reset_index().rename(columns={"index": "term"})
+        t.insert(0, "model", spec.name)
+        t["placebo_dates"] = "; ".join(
+            "/".join(str(v) for v in r) for r in
+            res.effects[[c for c in res.effects.columns if c.startswith("break_")]].itertuples(
+                index=False))
+        rows.append(t)
+    return pd.concat(rows, ignore_index=True)
+
+
 def coefficient_table(res: Any) -> pd.DataFrame:
     """The model's term table with the term as a column (for writing)."""
     t = res.table().reset_index()
@@ -561,7 +602,8 @@ def interpret(effects: pd.DataFrame, model: str, unit: str = "attacks") -> str:
 
 __all__ = [
     "END", "HORIZONS", "Inputs", "MAIN", "MAIN_CHANGES", "ModelSpec", "START",
-    "alternative_break_specs", "annual_table", "annual_values", "audit_summary", "build",
+    "BOOTSTRAP", "alternative_break_specs", "annual_table", "annual_values", "audit_summary",
+    "bootstrap_table", "build", "placebo_table",
     "coefficient_table", "coverage_table", "diagnostics_table", "effects_table", "fit",
     "fit_many", "group_table", "interpret", "load_inputs", "model_frame", "monthly_disagreement",
     "monthly_summary",

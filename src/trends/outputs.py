@@ -57,6 +57,8 @@ TABLES: dict[str, tuple[str, str]] = {
     "effects": ("03_its", "Rate ratios and excess counts per interruption"),
     "diagnostics": ("03_its", "Residual diagnostics of the main models"),
     "robustness": ("04_robustness", "Every robustness model"),
+    "placebo": ("04_robustness", "Placebo-in-time: interruptions moved into the pre-period"),
+    "bootstrap": ("04_robustness", "Block-bootstrap rate ratios of the main models"),
 }
 
 _CACHE: dict[tuple[str, str], dict[str, Any]] = {}
@@ -209,6 +211,14 @@ def stage_tables(ctx: Any) -> None:
     out += write_table(analysis.robustness_table(f["robust"], f["robust_specs"]),
                        ctx.results / "robustness", digits=3,
                        caption="Robustness models", label="tab:robustness")
+    out += write_table(analysis.placebo_table(inputs, f["main_specs"]), ctx.results / "placebo",
+                       digits=3, caption="Placebo-in-time: interruptions moved into the "
+                       "pre-period (log rate ratios)", label="tab:placebo")
+    out += write_table(analysis.bootstrap_table(inputs, f["main_specs"]),
+                       ctx.results / "bootstrap", digits=3,
+                       caption=f"Block bootstrap ({analysis.BOOTSTRAP['n_boot']} replicates, "
+                       f"seed {analysis.BOOTSTRAP['seed']}) of the main models",
+                       label="tab:bootstrap")
     parts = claims.check_claims(ctx.root / "data" / "claims.csv", inputs.panel, inputs.periods,
                                 inputs.alternatives)
     out += write_table(claims.summarise(parts), ctx.results / "claims", digits=1,
