@@ -420,3 +420,78 @@ def test_missing_stays_missing_and_zero_stays_zero(tmp_path, capsys):
     assert got.get("2022-05") == "7"
     assert "2022-03" not in got or got["2022-03"] == ""
     assert "2022-04" not in got or got["2022-04"] == ""
+
+
+def test_unreadable_file_as_an_unprivileged_user(tmp_path):
+    """chmod 000 does not stop root, so under root the CLI is run as user 'nobody'."""
+    import pwd
+    import stat
+    import tempfile
+
+    if os.geteuid() != 0:
+        pytest.skip("covered by the catalogue entry unreadable_file (not running as root)")
+    try:
+        nobody = pwd.getpwnam("nobody")
+    except KeyError:
+        pytest.skip("no 'nobody' user to drop privileges to")
+
+    def drop() -> None:
+        os.setgid(nobody.pw_gid)
+        os.setuid(nobody.pw_uid)
+
+    import subprocess
+
+    from bad_inputs.harness import trends_command
+
+    shared = Path(tempfile.mkdtemp(prefix="trends-unreadable-", dir="/tmp"))
+    try:
+        shared.chmod(0o777)
+        try:
+            probe = subprocess.run([*trends_command(), "--version"], capture_output=True,
+                                   text=True, preexec_fn=drop, cwd=shared, timeout=120)
+        except OSError as exc:  # e.g. the interpreter lives under /root (mode 700)
+            pytest.skip(f"'nobody' cannot run the trends interpreter here: {exc}")
+        if probe.returncode != 0:
+            pytest.skip(f"'nobody' cannot run trends here: {probe.stderr.strip()[:200]}")
+        src = copy_input(BASELINE, shared / "in")
+        (shared / "in").chmod(0o777)
+        locked = src.rename(shared / "in" / "locked.csv")
+        locked.chmod(0)
+        before = file_state(locked)
+        out = shared / "out"
+        proc = subprocess.run([*trends_command(), "clean", str(locked), "--out", str(out)],
+                              capture_output=True, text=True, preexec_fn=drop, cwd=shared,
+                              timeout=120)
+        assert proc.returncode == 2, proc.stderr
+        line = one_line(proc.stderr)
+        assert "locked.csv" in line and matches(r"permission|not readable|cannot read", line), line
+        assert file_state(locked) == before
+        assert stat.S_IMODE(locked.stat().st_mode) == 0
+        assert snapshot(out) == {}
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
+
+
+def test_unreadable_file_simulated(tmp_path, capsys, monkeypatch):
+    """Runs under any user: reading the file raises PermissionError as chmod 000 would."""
+    import pathlib
+
+    target = copy_input(BASELINE, tmp_path / "in").rename(tmp_path / "in" / "unreadable.csv")
+    real_read_bytes = pathlib.Path.read_bytes
+    real_open = pathlib.Path.open
+
+    def deny(self, *args, **kwargs):
+        if self.name == "unreadable.csv":
+            raise PermissionError(13, "Permission denied", str(self))
+        return None
+
+    monkeypatch.setattr(pathlib.Path, "read_bytes",
+                        lambda self: deny(self) or real_read_bytes(self))
+    monkeypatch.setattr(pathlib.Path, "open",
+                        lambda self, *a, **k: deny(self) or real_open(self, *a, **k))
+    out = tmp_path / "out"
+    run = run_inprocess(["clean", target, "--out", out], capsys)
+    assert run.status == 2
+    line = one_line(run.err)
+    assert "unreadable.csv" in line and matches(r"permission", line), line
+    assert snapshot(out) == {}
