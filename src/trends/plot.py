@@ -300,7 +300,8 @@ def monthly_wide(panel: pd.DataFrame, columns: str = "source", *, start: Any = N
 # --------------------------------------------------------------------------- plots
 
 
-def plot_its(results: Any, ax: Axes | None = None, *, interruptions: Mapping[str, str] | None = None,
+def plot_its(results: Any, ax: Axes | None = None, *,
+             interruptions: Mapping[str, str] | None = None,
              title: str | None = None, ylabel: str = "attacks per month",
              source: str | None = None, version: str | None = None,
              width: str | float = "double") -> tuple[Figure, Axes]:
@@ -392,7 +393,8 @@ def _figure_for(ax: Axes | None, width: str | float, height: float | None = None
 
 
 def plot_series(panel: pd.DataFrame, *, measures: Sequence[str] = ("attacks", "killed", "injured"),
-                region: str = NATIONAL, group: str = ALL_GROUPS, source: str | Sequence[str] = "PICSS",
+                region: str = NATIONAL, group: str = ALL_GROUPS,
+                source: str | Sequence[str] = "PICSS",
                 start: Any = "2019-01", end: Any = None,
                 interruptions: Mapping[str, str] | None = DEFAULT_INTERRUPTIONS,
                 title: str | None = None, version: str | None = None,
