@@ -414,3 +414,26 @@ def test_week_labels_match_isocalendar():
     assert _dates.week_start("2021-W35") == pd.Timestamp("2021-08-30")
     with pytest.raises(ValueError, match="ISO week"):
         _dates.week_start("2021-35")
+
+
+def test_fast_parse_is_verified(monkeypatch, ged):
+    """A quoted newline past the sampled head: the parallel parse is refuted by the newline
+    count and the file is read again newline-safe; same panels, same lines."""
+    from trends.events import _io
+
+    monkeypatch.setattr(_io, "_HEAD_SAMPLE", 64)
+    monkeypatch.setattr(_io, "_SIMPLE", set())
+    res = ev.read_events(GED, "ucdp-ged")
+    pd.testing.assert_frame_equal(res.monthly, ged.monthly)
+    assert res.audit["line"].tolist() == ged.audit["line"].tolist()
+    assert not _io._SIMPLE
+
+
+def test_blank_lines_are_skipped_and_lines_kept(tmp_path):
+    lines = ACLED.read_text().splitlines()
+    path = tmp_path / "blank.csv"
+    path.write_text("\n".join([*lines[:4], "", *lines[4:]]) + "\n")
+    res = ev.read_events(path, "acled")
+    assert series(res.monthly).sum() == 7
+    a = res.audit.set_index("event_id")
+    assert (a.loc["PAK3", "line"], a.loc["PAK4", "line"]) == (4, 6)

@@ -239,7 +239,9 @@ def read_events(
     known but no day (GTD ``iday`` 0, ACLED ``time_precision`` 3): monthly panel only
     (``month_only``); (5) month unknown (GTD ``imonth`` 0): annual totals only
     (``annual_only``). The weekly panel therefore sums to the monthly panel less the
-    ``month_only`` events.
+    ``month_only`` events. Weeks are ISO 8601 weeks (Monday to Sunday, labelled ``2021-W35``);
+    a week that straddles the start or end of the coverage is kept and is partial (GED 22.1's
+    last week, ``2021-W52``, runs to 2 January 2022 but holds events to 31 December only).
 
     Regions come from the region alias table (GED ``adm_1``, ACLED ``admin1``, GTD
     ``provstate``); an unmapped or empty region is counted in ``national`` only (which is the sum
