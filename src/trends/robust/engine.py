@@ -201,16 +201,32 @@ def _batch_size(y: np.ndarray, extra: np.ndarray | None, n: int) -> int:
     return y.shape[0]
 
 
-def _outer_base(base: np.ndarray) -> np.ndarray:
-    """``n x q^2`` matrix of vec(x_i x_i') so that ``w @ K`` = X'WX for many ``w`` at once."""
+def _outer_base(base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct products ``x_i x_k`` of the shared columns, so that ``X'WX = (w @ K)[:, idx]``.
+
+    Returns ``K`` (``n x u``: the distinct non-zero product columns, then a zero column) and
+    ``idx`` (``q^2`` column indices into ``K``). With an intercept and month dummies most
+    products coincide (``d_c * 1 = d_c``, ``d_c^2 = d_c``) or vanish (``d_c d_k = 0``), so ``u``
+    is far below ``q^2`` (25 instead of 169 for intercept, trend and 11 dummies), and
+    one ``B x n`` by ``n x u`` product gives every fit's shared block.
+    """
     n, q = base.shape
-    return (base[:, :, None] * base[:, None, :]).reshape(n, q * q)
+    prods = (base[:, :, None] * base[:, None, :]).reshape(n, q * q)
+    uniq, inverse = np.unique(prods.T, axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).reshape(-1)
+    nonzero = np.any(uniq != 0, axis=1)
+    # drop the all-zero product column (if any) in favour of an explicit zero column at the end
+    keep = np.flatnonzero(nonzero)
+    remap = np.full(len(uniq), len(keep), dtype=np.int64)
+    remap[keep] = np.arange(len(keep))
+    K = np.column_stack([uniq[keep].T, np.zeros(n)])
+    return np.ascontiguousarray(K), remap[inverse]
 
 
 def _gram(
     w: np.ndarray | None,
     base: np.ndarray,
-    kbase: np.ndarray,
+    kbase: tuple[np.ndarray, np.ndarray] | None,
     extra: np.ndarray | None,
     B: int,
 ) -> np.ndarray:
@@ -222,7 +238,8 @@ def _gram(
     if w is None:
         G[:, :q, :q] = base.T @ base
     else:
-        G[:, :q, :q] = (w @ kbase).reshape(B, q, q)
+        K, idx = kbase
+        G[:, :q, :q] = (w @ K)[:, idx].reshape(B, q, q)
     if m:
         we = extra if w is None else extra * w[:, None, :]
         cross = (we.reshape(B * m, n) @ base).reshape(B, m, q)
@@ -249,43 +266,61 @@ def _linear(params: np.ndarray, base: np.ndarray, extra: np.ndarray | None) -> n
     return eta
 
 
-def _well_posed(G: np.ndarray, rcond: float = 1e-12) -> np.ndarray:
+def _cholesky_solve(G: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Solve many small SPD systems ``G x = rhs`` by a Cholesky factorisation vectorised over
+    the batch (batch as the last, contiguous axis), after Jacobi scaling.
+
+    Returns ``x`` and the smallest pivot of each scaled factorisation (a lower bound of the
+    smallest eigenvalue of the scaled matrix, whose diagonal is 1): near zero means numerically
+    singular. Rows whose factorisation breaks down are NaN. For the ~20 x 20 systems of an ITS
+    model this is several times faster than ``numpy.linalg.solve`` on a stack, whose per-matrix
+    LAPACK calls dominate.
+    """
+    B, p, _ = G.shape
+    d = np.sqrt(np.abs(np.diagonal(G, axis1=1, axis2=2)))
+    d[d == 0] = 1.0
+    A = np.ascontiguousarray((G / d[:, :, None] / d[:, None, :]).transpose(1, 2, 0))
+    b = np.ascontiguousarray((rhs / d).T)
+    L = np.zeros_like(A)
+    piv = np.empty((p, B))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for j in range(p):
+            Lj = L[j, :j]
+            s = A[j, j] - np.einsum("kb,kb->b", Lj, Lj)
+            piv[j] = s
+            dj = np.sqrt(np.where(s > 0, s, np.nan))
+            L[j, j] = dj
+            if j + 1 < p:
+                L[j + 1:, j] = (A[j + 1:, j] - np.einsum("ikb,kb->ib", L[j + 1:, :j], Lj)) / dj
+        z = np.empty_like(b)
+        for j in range(p):
+            z[j] = (b[j] - np.einsum("kb,kb->b", L[j, :j], z[:j])) / L[j, j]
+        x = np.empty_like(b)
+        for j in range(p - 1, -1, -1):
+            x[j] = (z[j] - np.einsum("kb,kb->b", L[j + 1:, j], x[j + 1:])) / L[j, j]
+    return x.T / d, np.min(piv, axis=0)
+
+
+_RCOND = 1e-11  # smallest admissible Cholesky pivot of a Jacobi-scaled Gram matrix
+
+
+def _well_posed(G: np.ndarray, rcond: float = _RCOND) -> np.ndarray:
     """Whether each (Jacobi-scaled) Gram matrix is numerically of full rank.
 
-    Near-singular systems "solve" to garbage instead of failing, so rank is judged by the ratio
-    of the extreme eigenvalues.
+    Near-singular systems "solve" to garbage instead of failing, so rank is judged by the
+    smallest Cholesky pivot of the scaled matrix (which bounds its smallest eigenvalue).
     """
     ok = np.all(np.isfinite(G), axis=(1, 2))
     out = np.zeros(G.shape[0], dtype=bool)
     if ok.any():
-        Gf = G[ok]
-        d = np.sqrt(np.abs(np.diagonal(Gf, axis1=1, axis2=2)))
-        d[d == 0] = 1.0
-        ev = np.linalg.eigvalsh(Gf / d[:, :, None] / d[:, None, :])
-        out[ok] = ev[:, 0] > rcond * ev[:, -1]
+        _, piv = _cholesky_solve(G[ok], np.zeros(G[ok].shape[:2]))
+        out[ok] = piv > rcond
     return out
 
 
 def _solve(G: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """Solve the batch ``G x = rhs`` after Jacobi scaling (trend columns run to ~n, dummies to 1).
-
-    Singular systems (a placement that leaves a segment without information) give NaN rows
-    instead of failing the whole batch.
-    """
-    d = np.sqrt(np.abs(np.diagonal(G, axis1=1, axis2=2)))
-    d[d == 0] = 1.0
-    Gs = G / d[:, :, None] / d[:, None, :]
-    rs = rhs / d
-    try:
-        x = np.linalg.solve(Gs, rs[:, :, None])[:, :, 0]
-    except np.linalg.LinAlgError:
-        x = np.full_like(rs, np.nan)
-        for i in range(Gs.shape[0]):  # rare: isolate the singular fits
-            try:
-                x[i] = np.linalg.solve(Gs[i], rs[i])
-            except np.linalg.LinAlgError:
-                pass
-    return x / d
+    """Solve the batch ``G x = rhs`` (SPD); singular systems give NaN rows."""
+    return _cholesky_solve(G, rhs)[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,7 +337,7 @@ def _fit_gaussian(
         # one design, many outcomes: one factorisation serves every fit
         params = np.linalg.lstsq(base, Y.T, rcond=None)[0].T
     else:
-        G = _gram(None, base, np.empty((n, 0)), extra, B)
+        G = _gram(None, base, None, extra, B)
         params = _solve(G, _xt(np.ascontiguousarray(Y), base, extra))
         params[~_well_posed(G)] = np.nan
     resid = Y - _linear(params, base, extra)
@@ -387,7 +422,9 @@ def _fit_counts(
         # IRLS working response z = eta - offset + (y - mu)/mu; only w*z is needed
         wz = w * (etaa - off + (Ya - mua) / mua) if negbin else mua * (etaa - off) + (Ya - mua)
         G = _gram(w, base, kbase, ex, len(active))
-        new = _solve(G, _xt(wz, base, ex))
+        new, piv = _cholesky_solve(G, _xt(wz, base, ex))
+        if it == 0:  # rank does not depend on the (positive) weights: judge it once
+            well_posed = piv > _RCOND
         old = params[active]
         params[active] = new
         etaa = _linear(new, base, ex) + off
@@ -434,8 +471,7 @@ def _fit_counts(
         llf = llf / scale  # statsmodels' GLM(scale="X2") convention (see module notes)
     else:
         scale = np.ones(B)
-    w_end = mu / (1.0 + np.exp(-theta)[:, None] * mu) if negbin else mu
-    params[~_well_posed(_gram(w_end, base, kbase, extra, B))] = np.nan
+    params[~well_posed] = np.nan
     llf[~np.all(np.isfinite(params), axis=1)] = np.nan
     return BatchFit(
         params=params,
@@ -450,6 +486,10 @@ def _fit_counts(
 
 def _count_llf(Y: np.ndarray, mu: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
     if alpha is None:
+        if Y.strides[0] == 0:  # one outcome shared by all rows: its constant once
+            y = Y[0]
+            const = float(np.sum(special.gammaln(y + 1.0)))
+            return special.xlogy(y, mu).sum(axis=1) - mu.sum(axis=1) - const
         return np.sum(special.xlogy(Y, mu) - mu - special.gammaln(Y + 1.0), axis=1)
     a = alpha[:, None]
     r = 1.0 / a

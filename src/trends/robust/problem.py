@@ -74,15 +74,19 @@ class BreakProblem:
         """Level/slope columns for many placements: ``B x m x n`` for ``B x k`` positions."""
         placements = np.asarray(placements, dtype=np.int64)
         t = self.positions.astype(float)[None, :]
-        cols = []
+        B, n = len(placements), len(self.positions)
+        out = np.empty((B, len(self.break_terms), n))
+        i = 0
         for j, ch in enumerate(self.changes):
             b = placements[:, j].astype(float)[:, None]
             for c in ch:
                 if c == "level":
-                    cols.append((t >= b).astype(float))
+                    np.greater_equal(t, b, out=out[:, i], casting="unsafe")
                 else:
-                    cols.append(np.maximum(t - b, 0.0))
-        return np.stack(cols, axis=1)
+                    np.subtract(t, b, out=out[:, i])
+                    np.maximum(out[:, i], 0.0, out=out[:, i])
+                i += 1
+        return out
 
     def design(self, placement: Sequence[int]) -> pd.DataFrame:
         """The full design (shared + break columns) for one placement, as a DataFrame."""
