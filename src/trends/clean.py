@@ -22,10 +22,14 @@ table (``periods``), because the panel is monthly and sub-annual figures are nev
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Iterable
+import signal
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -430,24 +434,57 @@ def _periods_table(cells: pd.DataFrame) -> pd.DataFrame:
                           kind="stable").reset_index(drop=True)
 
 
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM for a few statements that must not be split (POSIX only)."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def write_result(result: CleanResult, out: str | os.PathLike[str]) -> dict[str, str]:
     """Write ``panel.csv``, ``audit.csv``, ``alternatives.csv`` and ``periods.csv`` to ``out``.
 
-    Every file is written atomically; all four are rendered in memory first so that a failure
-    leaves earlier outputs intact.
+    Each file is staged as a hidden temporary file (``.trends-tmp-*``) beside its target; the
+    four are renamed onto their targets together, only once all are complete. An interrupted
+    or failed run therefore leaves the earlier outputs in place (never a new panel beside an
+    old audit), no partial file, and (except after SIGKILL) no temporary file. SIGINT/SIGTERM
+    are held only while a temporary file is created and while the four renames run.
     """
-    from pathlib import Path
-
-    from trends.atomic import write_csv
-    from trends.panel import write_panel
+    from trends.panel import panel_for_output
 
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise InputError("output path exists and is not a folder", path=folder,
                          expected="a folder (created if missing)")
+    frames = {
+        "panel": lambda: panel_for_output(result.panel), "audit": lambda: result.audit,
+        "alternatives": lambda: result.alternatives, "periods": lambda: result.periods,
+    }
     folder.mkdir(parents=True, exist_ok=True)
-    write_panel(result.panel, folder / "panel.csv")
-    write_csv(result.audit, folder / "audit.csv")
-    write_csv(result.alternatives, folder / "alternatives.csv")
-    write_csv(result.periods, folder / "periods.csv")
-    return {n: str(folder / f"{n}.csv") for n in ("panel", "audit", "alternatives", "periods")}
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name, frame in frames.items():
+            with _signals_deferred():
+                fd, tmp = tempfile.mkstemp(prefix=f".trends-tmp-{name}.csv.", dir=folder)
+                staged.append((name, Path(tmp)))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                frame().to_csv(fh, index=False, lineterminator="\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o644)
+        with _signals_deferred():
+            for name, tmp in staged:
+                os.replace(tmp, folder / f"{name}.csv")
+            staged.clear()
+    finally:
+        for _, tmp in staged:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+    return {n: str(folder / f"{n}.csv") for n in frames}

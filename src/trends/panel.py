@@ -408,19 +408,22 @@ def _typed_panel(df: pd.DataFrame) -> pd.DataFrame:
         if c in ("value", "n_reports", "n_alternatives"):
             df[c] = pd.to_numeric(df[c]).astype("Int64")
         else:
-            df[c] = df[c].astype("str").where(df[c].notna(), "")
             df[c] = df[c].fillna("").astype("str")
     return df.sort_values(list(PANEL_SORT), kind="stable").reset_index(drop=True)
 
 
-def write_panel(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write a panel atomically with deterministic order and integer formatting."""
+def panel_for_output(df: pd.DataFrame) -> pd.DataFrame:
+    """The panel in output form: :data:`PANEL_COLUMNS` first, typed, sorted."""
     missing = [c for c in PANEL_COLUMNS if c not in df.columns]
     if missing:
         raise SpecificationError(f"panel lacks columns {missing}")
     extra = [c for c in df.columns if c not in PANEL_COLUMNS]
-    out = _typed_panel(df[[*PANEL_COLUMNS, *extra]])
-    return write_csv(out, path)
+    return _typed_panel(df[[*PANEL_COLUMNS, *extra]])
+
+
+def write_panel(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a panel atomically with deterministic order and integer formatting."""
+    return write_csv(panel_for_output(df), path)
 
 
 def read_panel(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -537,8 +540,7 @@ def headline(
     return out
 
 
-# keep the schema import visible for readers of this module
 __all__ = [
     "PANEL_KEYS", "Reconciled", "Rules", "complete_months", "headline", "load_rules",
-    "read_panel", "reconcile", "series", "write_panel",
+    "panel_for_output", "read_panel", "reconcile", "series", "write_panel",
 ]

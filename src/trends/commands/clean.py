@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 FORMATS = ("auto", "long", "wide", "ucdp-ged", "acled", "gtd")
@@ -36,8 +37,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.set_defaults(func=run)
 
 
+def _terminated(signum: int, frame: object) -> None:
+    # SIGTERM becomes an exception so that staged temporary outputs are removed on the way out
+    print("trends clean: terminated; earlier outputs are intact", file=sys.stderr)
+    raise SystemExit(128 + signum)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``trends clean``; returns the exit status."""
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        return _run(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.format in EVENT_FORMATS:
         from trends import events  # written separately; imported only when needed
 
