@@ -64,10 +64,23 @@ def combo_text(parts: Sequence[np.ndarray], render) -> pd.Categorical:
 
     Used for the audit's ``date`` column: a million events have a few thousand distinct dates.
     """
-    stacked = np.column_stack([np.asarray(p, dtype=np.int64) for p in parts])
-    uniq, inv = np.unique(stacked, axis=0, return_inverse=True)
-    labels = [render(*row) for row in uniq.tolist()]
-    return pd.Categorical.from_codes(inv.reshape(-1).astype(np.int32),
+    cols = [np.asarray(p, dtype=np.int64) for p in parts]
+    key = np.zeros(len(cols[0]), dtype=np.int64)
+    lows = []
+    for c in cols:  # mixed-radix key of the combination (ranges are small: days, codes)
+        lo = int(c.min()) if len(c) else 0
+        span = (int(c.max()) - lo + 1) if len(c) else 1
+        key = key * span + (c - lo)
+        lows.append((lo, span))
+    codes, uniq = pd.factorize(key, sort=True)
+    labels = []
+    for k in uniq.tolist():
+        values = []
+        for lo, span in reversed(lows):
+            k, r = divmod(k, span)
+            values.append(r + lo)
+        labels.append(render(*reversed(values)))
+    return pd.Categorical.from_codes(codes.astype(np.int32),
                                      categories=pd.Index(labels, dtype=object))
 
 
