@@ -278,3 +278,49 @@ def test_result_is_frozen():
     r = clean([FIX / "pips_kp.csv"])
     with pytest.raises(AttributeError):
         r.panel = None  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def test_write_result_is_all_or_nothing(tmp_path, monkeypatch):
+    from trends.clean import write_result
+
+    out = tmp_path / "out"
+    write_result(clean([FIX / "pips_kp.csv"]), out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert sorted(before) == ["alternatives.csv", "audit.csv", "panel.csv", "periods.csv"]
+    calls = {"n": 0}
+    real = pd.DataFrame.to_csv
+
+    def failing(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:  # panel and audit are staged, then the disk "fills up"
+            raise OSError(28, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", failing)
+    with pytest.raises(OSError, match="No space"):
+        write_result(clean([FIX / "long_basic.csv"]), out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no temp file, no mix
+
+
+def test_write_result_refuses_a_file_as_folder(tmp_path):
+    from trends.clean import write_result
+
+    f = tmp_path / "f"
+    f.write_text("keep", encoding="utf-8")
+    with pytest.raises(InputError, match="not a folder"):
+        write_result(clean([FIX / "pips_kp.csv"]), f)
+    assert f.read_text(encoding="utf-8") == "keep"
+
+
+def test_sigterm_handler_exits_through_cleanup(capsys):
+    import signal
+
+    from trends.commands import clean as cmd
+
+    with pytest.raises(SystemExit) as info:
+        cmd._terminated(signal.SIGTERM, None)
+    assert info.value.code == 128 + signal.SIGTERM
+    assert "terminated" in capsys.readouterr().err
