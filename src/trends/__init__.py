@@ -21,13 +21,19 @@ _EXPORTS: dict[str, str] = {
     "SpecificationError": "trends.errors",
 }
 
+# submodules reachable as attributes (``trends.panel.series(...)``) without an explicit import
+_SUBMODULES = frozenset(
+    {"aliases", "analysis", "atomic", "claims", "clean", "cli", "design", "errors", "events",
+     "io", "its", "outputs", "panel", "periods", "plot", "provenance", "report", "reproduce",
+     "results", "robust", "schema"}
+)
+
 __all__ = ["__version__", *sorted(_EXPORTS)]
 
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         return getattr(importlib.import_module(_EXPORTS[name]), name)
-    if name in {"aliases", "clean", "cli", "errors", "events", "its", "panel", "plot", "report",
-                "results", "robust", "schema", "io", "atomic", "reproduce"}:
+    if name in _SUBMODULES:
         return importlib.import_module(f"trends.{name}")
     raise AttributeError(f"module 'trends' has no attribute {name!r}")
