@@ -72,7 +72,10 @@ class CleanResult:
     panel
         Monthly panel, one row per ``month x region x group x measure x source`` on each
         series' full month grid (``value`` ``<NA>`` where missing); columns ``month, region,
-        group, measure, source, value, url, n_reports, n_alternatives, flag``.
+        group, measure, source, value, url, n_reports, n_alternatives, flag``: ``url`` lists
+        every page reporting the chosen value (joined by `` | ``), ``n_reports`` counts those
+        pages, ``n_alternatives`` counts the other values reported for the cell (shown in
+        ``alternatives``) and ``flag`` holds the flags of the rows reporting the chosen value.
     audit
         One row per raw data row (:data:`AUDIT_COLUMNS`): where it came from and what became
         of it (``kept``, ``merged``, ``superseded``, ``dropped``) and why.

@@ -190,6 +190,7 @@ class _Candidate:
     own: bool
     pub: tuple[str, str] | None  # (earliest possible, latest possible) date of latest report
     flags: list[str]
+    pub_text: str = ""  # that latest publication date as written (YYYY-MM-DD or YYYY-MM)
 
     @property
     def n_reports(self) -> int:
@@ -214,7 +215,10 @@ def _candidates(rows: list[dict[str, Any]], rules: Rules) -> list[_Candidate]:
     out = []
     for value, rs in sorted(by_value.items()):
         urls = sorted({u.strip() for r in rs for u in str(r["url"]).split(" | ") if u.strip()})
-        pubs = [p for p in (_pub_range(str(r.get("published", ""))) for r in rs) if p]
+        dated = [(_pub_range(str(r.get("published", ""))), str(r.get("published", "")).strip())
+                 for r in rs]
+        dated = [(rng, text) for rng, text in dated if rng]
+        pubs = [rng for rng, _ in dated]
         flags = sorted({f.strip() for r in rs for f in str(r.get("flag", "")).split(";")
                         if f.strip()})
         out.append(_Candidate(
@@ -223,6 +227,7 @@ def _candidates(rows: list[dict[str, Any]], rules: Rules) -> list[_Candidate]:
             own=any(rules.is_own(r["source"], u) for r in rs
                     for u in str(r["url"]).split(" | ") if u.strip()),
             pub=max(pubs) if pubs else None, flags=flags,
+            pub_text=max(dated)[1] if dated else "",
         ))
     return out
 
@@ -355,8 +360,7 @@ def reconcile(rows: pd.DataFrame, rules: Rules | None = None) -> Reconciled:
                 alts.append({
                     **cell, "value": c.value, "chosen": c is win, "decided_by": decided_by,
                     "suspect": c.suspect, "own_publication": c.own,
-                    "published": c.pub[1] if c.pub and c.pub[0] == c.pub[1]
-                    else (c.pub[0][:7] if c.pub else ""),
+                    "published": c.pub_text,
                     "n_reports": c.n_reports, "flag": ";".join(c.flags),
                     "url": " | ".join(c.urls), "rows": " ".join(_loc(r) for r in c.rows),
                 })
