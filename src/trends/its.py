@@ -391,6 +391,16 @@ def _estimate(
             kw["scale"] = "X2"
         return model.fit(**kw)
     if fam == "negbin":
+        poisson = sm.GLM(y, X, family=sm.families.Poisson(), offset=off).fit(**args)
+        if not _overdispersed(y, np.asarray(poisson.fittedvalues)):
+            # The NB2 likelihood's slope in alpha at alpha = 0 is 1/2 sum((y - mu)^2 - y)
+            # (Cameron & Trivedi 2013, sec. 3.4): when it is <= 0 the MLE of alpha is on the
+            # boundary, where NB2 is the Poisson model. Optimising log(alpha) towards -inf
+            # would be slow and end with a singular Hessian, so report the Poisson fit.
+            warnings.warn("no overdispersion: the NB2 alpha estimate is on the boundary 0, "
+                          "where NB2 is Poisson; reporting the Poisson fit (alpha = 0)",
+                          RuntimeWarning, stacklevel=3)
+            return poisson
         model = sm.NegativeBinomial(y, X, loglike_method="nb2", offset=off)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -409,3 +419,6 @@ def _estimate(
     raise SpecificationError(f"family {fam!r} is not valid; expected one of {list(FAMILIES)}")
 
 
+def _overdispersed(y: np.ndarray, mu: np.ndarray) -> bool:
+    """True when the NB2 score for alpha at 0, 1/2 sum((y - mu)^2 - y), is positive."""
+    return bool(np.sum((y - mu) ** 2 - y) > 0)

@@ -200,7 +200,9 @@ class ITSResults:
     @property
     def aic(self) -> float:
         """Akaike information criterion as statsmodels computes it (NaN for quasi-Poisson)."""
-        return math.nan if self.family == "quasipoisson" else float(self._res.aic)
+        if self.family == "quasipoisson":
+            return math.nan
+        return float(self._res.aic) + 2.0 * self.alpha_at_boundary
 
     @property
     def bic(self) -> float:
@@ -209,7 +211,8 @@ class ITSResults:
         variance; NaN for quasi-Poisson)."""
         if self.family == "quasipoisson":
             return math.nan
-        k = len(np.asarray(self._res.params)) + (self._spec.errors is not None)
+        k = (len(np.asarray(self._res.params)) + (self._spec.errors is not None)
+             + self.alpha_at_boundary)
         return float(-2.0 * self.llf + math.log(self.nobs) * k)
 
     @property
@@ -227,7 +230,15 @@ class ITSResults:
         """NB2 dispersion ``alpha`` (Var = mu + alpha mu^2) for negbin; NaN otherwise."""
         if self.family != "negbin":
             return math.nan
+        if self.alpha_at_boundary:
+            return 0.0
         return float(np.asarray(self._res.params)[-1])
+
+    @property
+    def alpha_at_boundary(self) -> bool:
+        """True for a negbin fit whose alpha MLE is 0 (no overdispersion): the Poisson fit is
+        reported, with alpha still counted as an estimated parameter in ``aic``/``bic``."""
+        return self.family == "negbin" and not hasattr(self._res.model, "loglike_method")
 
     @property
     def error_params(self) -> pd.Series:
