@@ -158,7 +158,8 @@ def _check(setup, out: Path, proc: subprocess.Popen[str], sig: int, *, must_be_o
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
 
 
-@pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: signal.Signals(s).name)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL],
+                         ids=lambda s: signal.Signals(s).name)
 def test_signal_before_any_output(setup, tmp_path, sig):
     out = _prepare(setup, tmp_path)
     proc = _start(setup, out)
@@ -236,3 +237,14 @@ def test_after_sigkill_leftovers_are_ignored_and_the_next_run_succeeds(setup, tm
     got = _outputs(out)
     for name, data in _outputs(setup["reference"]).items():
         assert got[name] == data, name
+
+
+def test_ctrl_c_during_start_up_shows_no_traceback(setup, tmp_path):
+    """SIGINT while the program is still importing (before ``clean`` runs) is an ordinary
+    interruption: no traceback, non-zero status, the earlier outputs untouched."""
+    out = _prepare(setup, tmp_path)
+    proc = _start(setup, out)
+    time.sleep(0.15)  # interpreter up, trends and pandas still importing
+    proc.send_signal(signal.SIGINT)
+    _check(setup, out, proc, signal.SIGINT, must_be_old=True)
+    assert proc.returncode != 0
