@@ -437,3 +437,10 @@ def test_blank_lines_are_skipped_and_lines_kept(tmp_path):
     assert series(res.monthly).sum() == 7
     a = res.audit.set_index("event_id")
     assert (a.loc["PAK3", "line"], a.loc["PAK4", "line"]) == (4, 6)
+
+
+def test_month_keys_lookup_table_matches_numpy():
+    days = np.random.default_rng(7).integers(-9000, 25000, size=20000).astype("datetime64[D]")
+    want = days.astype("datetime64[M]").astype(np.int64)
+    assert (_dates.month_keys(days) == want).all()  # large: lookup table
+    assert (_dates.month_keys(days[:10]) == want[:10]).all()  # small: direct

@@ -317,8 +317,8 @@ def read_events(
 
     def build_audit() -> pd.DataFrame:
         lines = np.concatenate([record_lines(Path(f), n) for f, n in per_file])
-        return _audit.audit(dataclasses.replace(ad, lines=lines), file_col, record, when, counted,
-                      in_month, dup, inside, region, group, country, imprecise)
+        return _audit.audit(dataclasses.replace(ad, lines=lines), file_col, record, when,
+                            counted, in_month, dup, inside, region, group, country, imprecise)
 
     text = (f"{rule.describe()}. Dates: imprecise={imprecise!r}. Coverage: {cov.describe()}; "
             "months without events inside it are 0.")

@@ -17,8 +17,17 @@ _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
 def month_keys(days: np.ndarray) -> np.ndarray:
-    """Month key of each ``datetime64[D]`` value."""
-    return days.astype("datetime64[M]").astype(np.int64)
+    """Month key of each ``datetime64[D]`` value.
+
+    Large arrays go through a lookup table over their day range (a gather is much cheaper than
+    numpy's calendar conversion of every element).
+    """
+    d = np.asarray(days).astype("datetime64[D]").astype(np.int64)
+    if d.size < 4096:
+        return d.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    lo, hi = int(d.min()), int(d.max())
+    lut = np.arange(lo, hi + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return lut[d - lo]
 
 
 def week_keys(days: np.ndarray) -> np.ndarray:
