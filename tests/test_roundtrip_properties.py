@@ -395,3 +395,38 @@ def test_benign_byte_change_keeps_values(op_name, table):
     result = clean_bytes(BYTE_OPS[op_name](render(canonical_rows(table))))
     assert_same_values(result, table)
     assert len(result.audit) == len(table)
+
+
+# ----------------------------------------------------------------- total rows
+
+
+@SETTINGS
+@given(key=st.tuples(st.sampled_from(SOURCES), st.sampled_from(REGIONS), st.sampled_from(GROUPS),
+                     st.sampled_from(["attacks", "killed", "injured"])),
+       year=st.integers(2005, 2024),
+       vals=st.lists(st.integers(0, 3000), min_size=1, max_size=12),
+       delta=st.sampled_from([0, 0, 1, -1, 100]),
+       label=st.sampled_from(["Total", "TOTAL", "Grand total", " total "]))
+def test_trailing_total_row_is_checked_not_counted(key, year, vals, delta, label):
+    """A trailing total row under a monthly table: checked against the months, audited, never
+    a panel value (no double counting), and a wrong total is flagged, not refused."""
+    src, region, group, measure = key
+    table = {(src, f"{year}-{m:02d}", region, group, measure): v
+             for m, v in enumerate(vals, start=1)}
+    total = sum(vals) + delta
+    assume(total >= 0)
+    rows = canonical_rows(table)
+    rows.append({**rows[-1], "period": label, "value": str(total)})
+    result = clean_bytes(render(rows))
+    assert_same_values(result, table)
+    audit = result.audit
+    assert len(audit) == len(rows)
+    last = audit[audit["line"] == len(rows) + 1]
+    assert len(last) == 1
+    status, reason = last["status"].iloc[0], last["reason"].iloc[0]
+    assert status in {"dropped", "merged"}, (status, reason)
+    assert "total" in reason.lower()
+    if delta:
+        assert "differs from sum of parts" in reason, reason
+    else:
+        assert "differs" not in reason, reason

@@ -123,7 +123,7 @@ def n(month, value, *, region="national", group="all", measure="attacks", source
 
 def build() -> None:
     for old in HERE.glob("*"):
-        if old.name not in {"build.py", "harness.py", ".gitattributes"} and old.is_file():
+        if old.name not in {"build.py", "harness.py", "README.md", ".gitattributes"} and old.is_file():
             old.unlink()
 
     # ------------------------------------------------------------------ accepted, messy
@@ -695,7 +695,7 @@ def build() -> None:
          "chmod 000 (skipped when running as root, where chmod does not block reading)"),
         ("empty_directory", "refuse", r"no .*(table|input|file)|empty", "a directory with no tables"),
         ("directory_without_tables", "refuse", r"no .*(table|input|file)",
-         "a directory holding only README.md and notes.txt"),
+         "a directory holding only README.md and notes.md"),
         ("directory_with_tables", "accept", "", "a directory holding a table and a README: the table is read"),
         ("output_under_regular_file", "refuse", r"not a directory|cannot|exists|file",
          "--out DIR where a parent of DIR is a regular file (fails even as root)"),
