@@ -428,6 +428,25 @@ def build() -> None:
            note="the canonical YYYY-MM months 2009-10, 2010-11, 2011-12 are months (the schema's own "
                 "format), not fiscal years")
 
+    put("a32_header_case_and_aliases.csv", lines(
+        "PICSS,2022-01,Punjab,TTP,attacks,5", "PICSS,2022-02,Punjab,TTP,attacks,6",
+        header="Source,MONTH,Province,Perpetrator,Indicator,Count"))
+    accept("header_case_and_aliases", "a32_header_case_and_aliases.csv",
+           [n("2022-01", 5, region="punjab", group="ttp", source="PICSS"),
+            n("2022-02", 6, region="punjab", group="ttp", source="PICSS")],
+           raw_rows=2, audit="kept=2", note="header names in other case and other words (Province, Count)")
+
+    put("a33_whole_number_floats.csv", lines(
+        f"PIPS,2022-01,national,all,attacks,12.0,{U},x", f"PIPS,2022-02,national,all,attacks,7.00,{U},x"))
+    accept("whole_number_floats", "a33_whole_number_floats.csv", [n("2022-01", 12), n("2022-02", 7)],
+           raw_rows=2, audit="kept=2", note="12.0 as spreadsheets write whole numbers (12.5 is refused)")
+
+    put("a34_mixed_line_ends.csv",
+        H + "\r\n" + f"PIPS,2022-01,national,all,attacks,5,{U},x\r"
+        + f"PIPS,2022-02,national,all,attacks,6,{U},x\n" + f"PIPS,2022-03,national,all,attacks,7,{U},x\r\n")
+    accept("mixed_line_ends", "a34_mixed_line_ends.csv", [n("2022-01", 5), n("2022-02", 6), n("2022-03", 7)],
+           raw_rows=3, audit="kept=3", note="CRLF, CR and LF line ends in one file")
+
     # wide tables as reports print them ('# key: value' lines above the header give constants)
     put("w01_wide_regions_by_month.csv", lines(
         "Khyber Pakhtunkhwa,10,12,9", 'Balochistan,5,6*,7', "Total,15,18,16",
@@ -686,6 +705,51 @@ def build() -> None:
     put("x03_not_really_excel.xlsx", lines(f"PIPS,2022-01,national,all,attacks,20,{U},x"))
     refuse("not_really_excel", "x03_not_really_excel.xlsx", pattern="xlsx|workbook|excel",
            note="a CSV saved with an .xlsx name")
+
+    put("r36_unterminated_quote.csv", lines(
+        f'PIPS,2022-01,national,all,attacks,20,{U},"a quote that never ends',
+        f"PIPS,2022-02,national,all,attacks,25,{U},x",
+        f"PIPS,2022-03,national,all,attacks,31,{U},x"))
+    refuse("unterminated_quote", "r36_unterminated_quote.csv", line=2,
+           pattern=r"quot|end of (data|file)|unterminated",
+           note="an opening quote never closed would swallow every later row into one cell: "
+                "refused at the line where the quote opens, never read as one row")
+
+    put("r37_count_too_large.csv", lines(f"PIPS,2022-01,national,all,attacks,99999999999999999999,{U},x"))
+    refuse("count_too_large", "r37_count_too_large.csv", field="value", line=2,
+           value="99999999999999999999", note="a count beyond any integer column (no overflow traceback)")
+
+    put("r38_dot_thousands.csv", lines(f"PIPS,2022-01,national,all,attacks,1.234,{U},x"))
+    refuse("dot_thousands", "r38_dot_thousands.csv", field="value", line=2, value="1.234",
+           note="1.234 is a European thousands separator or a decimal: ambiguous, refused")
+
+    put("r39_bad_grouping.csv", lines(f'PIPS,2022-01,national,all,attacks,"1,2345",{U},x'))
+    refuse("bad_grouping", "r39_bad_grouping.csv", field="value", line=2, value="1,2345",
+           note="a comma that is not a thousands separator (1,2345)")
+
+    put("r40_percent.csv", lines(f"PIPS,2022-01,national,all,attacks,12%,{U},x"))
+    refuse("percent", "r40_percent.csv", field="value", line=2, value="12%", note="a share is not a count")
+
+    put("r41_excel_serial_date.csv", lines(f"PIPS,44562,national,all,attacks,5,{U},x"))
+    refuse("excel_serial_date", "r41_excel_serial_date.csv", field="period", line=2, value="44562",
+           note="an Excel date serial number exported as text (44562 = 2022-01-01) is not guessed")
+
+    put("r42_preamble_only.csv", "# source_org: PIPS\n# measure: attacks\n")
+    refuse("preamble_only", "r42_preamble_only.csv", pattern=r"no header|empty|no data",
+           note="only '# key: value' lines, no table")
+
+    put("r43_duplicated_column_by_alias.csv", lines("PIPS,2022-01,national,all,attacks,5,6",
+                                                    header="source_org,period,region,group,measure,value,count"))
+    refuse("duplicated_column_by_alias", "r43_duplicated_column_by_alias.csv", field="count", line=1,
+           pattern="duplicat", note="'count' is another name of 'value': the same column twice")
+
+    put("r44_empty_source.csv", lines(f",2022-01,national,all,attacks,5,{U},x"))
+    refuse("empty_source", "r44_empty_source.csv", field="source_org", line=2, value="",
+           note="a figure without its source")
+
+    put("r45_empty_region.csv", lines(f"PIPS,2022-01,,all,attacks,5,{U},x"))
+    refuse("empty_region", "r45_empty_region.csv", field="region", line=2, value="",
+           note="a figure without its region")
 
     # ------------------------------------------------------------------ generated at test time
     for cid, outcome, pattern, note in [
