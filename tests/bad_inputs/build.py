@@ -485,6 +485,17 @@ def build() -> None:
            audit="merged|dropped=2", pattern=TOTAL_DIFFERS,
            note="wide: 12 months + a Total column; KP's total matches, Punjab's (29 vs 24) is flagged, not refused")
 
+    put("w10_wide_row_and_column_totals.csv", lines(
+        "Punjab,1,2,3", "Sindh,3,4,7", "Total,4,6,10",
+        header="# source_org: CRSS\n# measure: attacks\nregion,Jan 2022,Feb 2022,Total"))
+    accept("wide_row_and_column_totals", "w10_wide_row_and_column_totals.csv",
+           [n("2022-01", 1, region="punjab", source="CRSS"), n("2022-02", 2, region="punjab", source="CRSS"),
+            n("2022-01", 3, region="sindh", source="CRSS"), n("2022-02", 4, region="sindh", source="CRSS"),
+            n("2022-01", 4, source="CRSS"), n("2022-02", 6, source="CRSS")],
+           raw_rows=9, audit="kept=6;merged|dropped=3", pattern="total",
+           note="a Total row (the national figure) and a Total column over two months (checked, "
+                "never a panel value)")
+
     make_xlsx("x01_excel_merged_header.xlsx", [
         ["# source_org: SATP"], ["# measure: killed"],
         ["Province", "2022", None, None], [None, "Jan", "Feb", "Mar"],
@@ -695,6 +706,16 @@ def build() -> None:
     put("w07_wide_no_source.csv", lines("Khyber Pakhtunkhwa,10,12", header="region,Jan 2022,Feb 2022"))
     refuse("wide_no_source", "w07_wide_no_source.csv", field="source_org", line=1,
            note="a wide table that does not say its source (no column, no '# source_org:' line)")
+
+    put("w08_wide_future_column.csv", lines(
+        "Punjab,1,2", header="# source_org: PIPS\n# measure: attacks\nregion,Jan 2022,Jan 2099"))
+    refuse("wide_future_column", "w08_wide_future_column.csv", line=3, value="Jan 2099",
+           note="a future month in a wide header: the header line (3) is where it must be fixed")
+
+    put("w09_wide_duplicated_month.csv", lines(
+        "Punjab,1,2", header="# source_org: PIPS\n# measure: attacks\nregion,Jan 2022,Jan 2022"))
+    refuse("wide_duplicated_month", "w09_wide_duplicated_month.csv", field="Jan 2022", line=3,
+           pattern="duplicat", note="the same month column twice")
 
     make_xlsx("x02_excel_text_count.xlsx", [
         ["# source_org: SATP"], ["# measure: killed"],
