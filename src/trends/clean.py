@@ -27,6 +27,7 @@ import os
 import re
 import signal
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -439,16 +440,30 @@ def _periods_table(cells: pd.DataFrame) -> pd.DataFrame:
 
 @contextlib.contextmanager
 def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM for a few statements that must not be split (POSIX only)."""
-    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
-        yield
+    """Defer SIGINT/SIGTERM over a few statements that must not be split.
+
+    The Python-level handlers are swapped for one that only records the signal, and the
+    original handler is called on exit. (Blocking with ``pthread_sigmask`` is not enough: in a
+    process with worker threads the signal is delivered to another thread and the main thread
+    still raises ``KeyboardInterrupt`` mid-statement.)
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # handlers can only be changed from the main thread
         return
-    held = {signal.SIGINT, signal.SIGTERM}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    pending: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    old = {s: signal.signal(s, lambda signum, frame: pending.append(signum)) for s in held}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for s, handler in old.items():
+            signal.signal(s, handler)
+        for s in pending:
+            handler = old[s]
+            if callable(handler):
+                handler(s, None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(s)
 
 
 def write_result(result: CleanResult, out: str | os.PathLike[str]) -> dict[str, str]:
@@ -458,7 +473,7 @@ def write_result(result: CleanResult, out: str | os.PathLike[str]) -> dict[str, 
     four are renamed onto their targets together, only once all are complete. An interrupted
     or failed run therefore leaves the earlier outputs in place (never a new panel beside an
     old audit), no partial file, and (except after SIGKILL) no temporary file. SIGINT/SIGTERM
-    are held only while a temporary file is created and while the four renames run.
+    are deferred only while a temporary file is created and while the four renames run.
     """
     from trends.panel import panel_for_output
 
