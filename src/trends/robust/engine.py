@@ -336,10 +336,12 @@ def _fit_gaussian(
     if extra is None:
         # one design, many outcomes: one factorisation serves every fit
         params = np.linalg.lstsq(base, Y.T, rcond=None)[0].T
+    elif y.ndim == 1:
+        return _fit_gaussian_fwl(y, base, extra)
     else:
         G = _gram(None, base, None, extra, B)
-        params = _solve(G, _xt(np.ascontiguousarray(Y), base, extra))
-        params[~_well_posed(G)] = np.nan
+        params, piv = _cholesky_solve(G, _xt(np.ascontiguousarray(Y), base, extra))
+        params[~(piv > _RCOND)] = np.nan
     resid = Y - _linear(params, base, extra)
     ssr = np.einsum("bn,bn->b", resid, resid)
     llf = -0.5 * n * (_LOG_2PI + np.log(ssr / n) + 1.0)
@@ -353,6 +355,47 @@ def _fit_gaussian(
         scale=ssr / (n - p),
         converged=ok,
     )
+
+
+def _fit_gaussian_fwl(y: np.ndarray, base: np.ndarray, extra: np.ndarray) -> BatchFit:
+    """One outcome, many designs ``[base | E_b]``: least squares by Frisch-Waugh-Lovell.
+
+    With ``r`` the residuals and ``(X'X)^-1`` of the shared block (computed once), the varying
+    coefficients are ``g = (E'ME)^-1 E'r`` with ``E'ME = E'E - E'X (X'X)^-1 X'E`` (``m x m``
+    per fit), ``SSR = SSR_0 - (E'r)'g`` and the shared coefficients ``b_0 - (X'X)^-1 X'E g``.
+    No ``n``-length residual vector is formed per fit.
+    """
+    n, q = base.shape
+    B, m, _ = extra.shape
+    p = q + m
+    Gb = base.T @ base
+    dg = np.sqrt(np.diag(Gb))
+    dg[dg == 0] = 1.0
+    ev = np.linalg.eigvalsh(Gb / np.outer(dg, dg))
+    if not ev[0] > _RCOND * ev[-1]:  # the shared columns alone are collinear: nothing to fit
+        nan = np.full(B, np.nan)
+        return BatchFit(params=np.full((B, p), np.nan), llf=nan, nobs=n, k_params=p,
+                        alpha=None, scale=nan, converged=np.zeros(B, dtype=bool))
+    Gb_inv = np.linalg.inv(Gb / np.outer(dg, dg)) / np.outer(dg, dg)  # Jacobi-scaled inverse
+    b0 = Gb_inv @ (base.T @ y)
+    r0 = y - base @ b0
+    ssr0 = float(r0 @ r0)
+    C = (extra.reshape(B * m, n) @ base).reshape(B, m, q)  # E'X
+    H = (C.reshape(B * m, q) @ Gb_inv).reshape(B, m, q)  # E'X (X'X)^-1
+    A = np.einsum("bmn,bkn->bmk", extra, extra) - np.einsum("bmq,bkq->bmk", H, C)
+    Er = extra.reshape(B * m, n) @ r0
+    g, piv = _cholesky_solve(A, Er.reshape(B, m))
+    params = np.empty((B, p))
+    params[:, :q] = b0[None, :] - np.einsum("bmq,bm->bq", H, g)
+    params[:, q:] = g
+    ssr = ssr0 - np.einsum("bm,bm->b", Er.reshape(B, m), g)
+    # a varying column (almost) in the span of the others: E'ME is singular
+    bad = ~(piv > _RCOND) | ~np.isfinite(ssr) | (ssr <= 0)
+    params[bad] = np.nan
+    ssr = np.where(bad, np.nan, ssr)
+    llf = -0.5 * n * (_LOG_2PI + np.log(ssr / n) + 1.0)
+    return BatchFit(params=params, llf=llf, nobs=n, k_params=p, alpha=None,
+                    scale=ssr / (n - p), converged=~bad)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -369,10 +369,16 @@ def refit_loop(
             res = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=alpha),
                          offset=off).fit()
         else:
+            # as trends.ITS estimates NB2: BFGS from statsmodels' Poisson start, then Newton
+            nb = sm.NegativeBinomial(y, X, offset=off, loglike_method="nb2")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                res = sm.NegativeBinomial(y, X, offset=off, loglike_method="nb2").fit(
-                    method="newton", maxiter=100, disp=0)
+                first = nb.fit(method="bfgs", maxiter=2000, disp=0)
+                res = nb.fit(start_params=np.asarray(first.params), method="newton",
+                             maxiter=100, disp=0)
+                if not (np.all(np.isfinite(np.asarray(res.params)))
+                        and res.llf >= first.llf - 1e-6):
+                    res = first
         params[i] = np.asarray(res.params)[q: q + params.shape[1]]
         llf[i], aic[i], bic[i] = res.llf, res.aic, res.bic
     return params, llf, aic, bic
