@@ -148,6 +148,11 @@ def test_ged_audit_accounts_for_every_record(ged):
     assert reasons["1005"].endswith("one-sided violence by a government")
     assert reasons["1006"].endswith("type_of_violence not in the attack rule")
     assert reasons["2001"] == "country is not Pakistan"
+    # region/group are the codes a record was counted under (empty when not counted)
+    codes = a.set_index("event_id")[["region", "group", "region_raw", "group_raw"]]
+    assert codes.loc["1003"].tolist() == ["", "", "Azad Jammu & Kashmir", "Government of Pakistan"]
+    assert codes.loc["1014"].tolist() == ["ex_fata", "other",
+                                          "Federally Administered Tribal Areas", "TTP - TA"]
     # physical lines: 1018's source_article holds two newlines, so 1019 starts on line 23
     assert a.set_index("event_id").loc["1018", "line"] == 20
     assert a.set_index("event_id").loc["1019", "line"] == 23
@@ -379,6 +384,7 @@ def test_run_clean(tmp_path, capsys):
     assert ev.run_clean([str(GTD)], "gtd", str(tmp_path / "out"), "Pakistan") == 0
     out = capsys.readouterr().out
     assert "GTD: 10 records, 8 counted" in out and "month_only=1" in out
+    assert "=0" not in out
     assert {p.name for p in (tmp_path / "out").iterdir()} == {
         "panel.csv", "panel_weekly.csv", "annual.csv", "audit.csv"}
 

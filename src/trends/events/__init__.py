@@ -374,7 +374,7 @@ def run_clean(inputs: list[str], fmt: str, out: str, country: str | None = "Paki
     print(f"{result.source}: {len(result.audit)} records, {counts.get('kept', 0)} counted, "
           f"{counts.get('dropped', 0)} not in the monthly panel; coverage "
           f"{result.coverage.describe()}")
-    flagged = {k: int(v) for k, v in rules.items() if k != "exact"}
+    flagged = {k: int(v) for k, v in rules.items() if k != "exact" and v > 0}
     if flagged:
         print("imprecise dates counted: " + ", ".join(f"{k}={v}" for k, v in sorted(flagged.items())))
     print(f"wrote {Path(out) / 'panel.csv'}, panel_weekly.csv, annual.csv, audit.csv")

@@ -110,9 +110,22 @@ def audit(ad: _core.Adapted, file_col: pd.Categorical, record: np.ndarray,
                                                                               dtype=object)),
         "status": status,
         "reason": reason,
-        "region": region,
+        # the codes a record was counted under; empty for records not counted
+        "region": _only(region, counted),
         "region_raw": ad.region_raw,
-        "group": group,
+        "group": _only(group, counted),
         "group_raw": ad.group_raw,
     })
     return audit[list(AUDIT_COLUMNS)]
+
+
+def _only(codes: pd.Categorical, mask: np.ndarray) -> pd.Categorical:
+    """``codes`` where ``mask``, the empty string elsewhere."""
+    cats = list(codes.categories)
+    if "" not in cats:
+        cats.append("")
+    out = pd.Categorical.from_codes(codes.codes, categories=pd.Index(list(codes.categories),
+                                                                    dtype=object))
+    out = out.set_categories(pd.Index(cats, dtype=object))
+    new = np.where(mask, out.codes, cats.index(""))
+    return pd.Categorical.from_codes(new, categories=pd.Index(cats, dtype=object))
