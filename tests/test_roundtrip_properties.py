@@ -30,7 +30,7 @@ from trends.errors import InputError
 
 # Modest and reproducible: no shrinking, so a failing property costs seconds, not minutes
 # (the failing example is printed as generated).
-SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=15, deadline=None, derandomize=True,
                     phases=(Phase.explicit, Phase.generate),
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -188,7 +188,7 @@ def assert_same_values(result, table) -> None:
 # --------------------------------------------------------------------------- properties
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=40)
 @given(st.data())
 def test_messy_rendering_round_trips(data):
     """Any valid messy rendering cleans to exactly the table's values; totals preserved."""
