@@ -74,6 +74,11 @@ def test_grid_at_hypothesised_dates_equals_the_model_fit():
         assert row[term] == pytest.approx(res.params[term], abs=1e-7)
 
 
+def test_fitted_results_are_accepted_as_the_model():
+    model = _model(_series(seed=14))
+    pd.testing.assert_frame_equal(break_date_grid(model.fit()), break_date_grid(model))
+
+
 def test_grid_table_layout_sorted_and_complete():
     df = _series(seed=1)
     model = _model(df)

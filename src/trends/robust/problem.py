@@ -125,7 +125,8 @@ def problem_from_model(model: Any, n_breaks: int | None = None) -> BreakProblem:
     Parameters
     ----------
     model
-        An object with a ``design()`` method returning a :class:`trends.design.Design`.
+        An object with a ``design()`` method returning a :class:`trends.design.Design` (an
+        unfitted :class:`trends.ITS`), or fitted results with such a ``spec``.
     n_breaks
         Number of breaks to place; default the number of interruptions of the model. When it
         differs, the breaks are named ``break_1``... and all carry the model's (common) changes.
@@ -137,6 +138,9 @@ def problem_from_model(model: Any, n_breaks: int | None = None) -> BreakProblem:
         interruptions, or has per-interruption changes that cannot be carried over to a
         different number of breaks.
     """
+    spec = getattr(model, "spec", None)  # a fitted ITSResults: use its specification
+    if not callable(getattr(model, "design", None)) and callable(getattr(spec, "design", None)):
+        model = spec
     if not callable(getattr(model, "design", None)):
         raise SpecificationError(
             f"expected an unfitted trends.ITS specification, got {type(model).__name__}"
