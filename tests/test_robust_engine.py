@@ -148,3 +148,14 @@ def test_bad_shapes_and_values(setup):
         fit_batch(y[:5], base[:5], None, family="gaussian")
     with pytest.raises(SpecificationError, match="batch size"):
         fit_batch(np.stack([y, y]), base, extra, family="poisson")
+
+
+def test_public_api_resolves():
+    import trends
+    import trends.robust as robust
+
+    assert trends.robust is robust
+    for name in robust.__all__:
+        assert getattr(robust, name) is not None
+    with pytest.raises(AttributeError):
+        _ = robust.no_such_function

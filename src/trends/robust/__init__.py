@@ -8,7 +8,7 @@ break_date_grid, profile, plot_grid
 sup_f_test, bai_perron
     Gaussian structural-break tests: Quandt-Andrews sup-F with Hansen (1997) p-values, and
     Bai-Perron global SSR minimisation with break-date confidence intervals (:mod:`.breaks`).
-placebo_in_time
+placebo_in_time, plot_placebo
     Interruptions moved into the pre-period; rank of the real effect (:mod:`.placebo`).
 bootstrap
     Block / wild / parametric bootstrap of the effects, seeded (:mod:`.resample`).
@@ -31,14 +31,20 @@ _EXPORTS: dict[str, str] = {
     "SupFResult": "trends.robust.breaks",
     "BaiPerronResult": "trends.robust.breaks",
     "hansen_pvalue": "trends.robust.breaks",
+    "sup_f_critical_value": "trends.robust.breaks",
+    "argmax_cdf": "trends.robust.breaks",
     "placebo_in_time": "trends.robust.placebo",
     "PlaceboResult": "trends.robust.placebo",
+    "plot_placebo": "trends.robust.placebo",
     "bootstrap": "trends.robust.resample",
     "BootstrapResult": "trends.robust.resample",
     "fit_batch": "trends.robust.engine",
     "BatchFit": "trends.robust.engine",
     "BreakProblem": "trends.robust.problem",
     "problem_from_model": "trends.robust.problem",
+    "admissible_placements": "trends.robust.problem",
+    "count_placements": "trends.robust.problem",
+    "fit_placements": "trends.robust.grid",
 }
 
 __all__ = sorted(_EXPORTS)
