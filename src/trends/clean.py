@@ -45,6 +45,7 @@ from trends.panel import (
     complete_months,
     load_rules,
     reconcile,
+    records,
 )
 from trends.periods import Period, parse_period
 from trends.schema import ALL_GROUPS, CORE_MEASURES, NATIONAL
@@ -226,37 +227,53 @@ def normalise_rows(raw: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """
     horizon = rules.period_horizon
     out: list[dict[str, Any]] = []
-    for rec in raw.to_dict("records"):
+    memo: dict[tuple[str, str], Any] = {}  # distinct texts are few: normalise each once
+
+    def once(kind: str, text: str, func: Any) -> Any:
+        key = (kind, text)
+        if key not in memo:
+            memo[key] = func()  # errors are raised (with this row's location), not cached
+        return memo[key]
+
+    for rec in records(raw):
         path, line = rec["file"], int(rec["line"])
         value_field = rec["field"] or "value"
-        src = _source(rec["source_org"], rules, path=path, line=line)
+        src = once("source", rec["source_org"],
+                   lambda: _source(rec["source_org"], rules, path=path, line=line))
         region_text = _SPACES.sub(" ", rec["region"]).strip()
         group_text = _SPACES.sub(" ", rec["group"]).strip()
-        region_total = aliases.normalise_key(region_text) in rules.total_labels
-        group_total = aliases.normalise_key(group_text) in rules.total_labels
+        region_total = once("total", region_text,
+                            lambda: aliases.normalise_key(region_text) in rules.total_labels)
+        group_total = once("total", group_text,
+                           lambda: aliases.normalise_key(group_text) in rules.total_labels)
         if not region_text:
             raise InputError("empty region", path=path, line=line, field="region", value="",
                              expected=f"a region, e.g. {NATIONAL!r} or 'Balochistan'")
-        region = NATIONAL if region_total else _lookup("region", region_text, path=path,
-                                                       line=line, field="region")
+        region = NATIONAL if region_total else once(
+            "region", region_text,
+            lambda: _lookup("region", region_text, path=path, line=line, field="region"))
         if not group_text:
             raise InputError("empty group", path=path, line=line, field="group", value="",
                              expected=f"a group, e.g. {ALL_GROUPS!r} or 'TTP'")
-        group = ALL_GROUPS if group_total else _group(group_text, path=path, line=line)
+        group = ALL_GROUPS if group_total else once(
+            "group", group_text, lambda: _group(group_text, path=path, line=line))
         if not rec["measure"].strip():
             raise InputError("empty measure", path=path, line=line, field="measure", value="",
                              expected="attacks, killed, injured or another measure code")
-        measure = _measure(rec["measure"], path=path, line=line)
+        measure = once("measure", rec["measure"],
+                       lambda: _measure(rec["measure"], path=path, line=line))
         value = parse_count(rec["value"], rules=rules, path=path, line=line, field=value_field)
         published = _published(rec.get("published", ""), path=path, line=line)
         notes = []
-        period_total = (rec.get("role") == "total_column"
-                        or aliases.normalise_key(rec["period"]) in rules.total_labels)
+        period_total = rec.get("role") == "total_column" or once(
+            "total", rec["period"],
+            lambda: aliases.normalise_key(rec["period"]) in rules.total_labels)
         if period_total:
             period_label, period_type = "", ""
         else:
-            period = parse_period(rec["period"], horizon=horizon, min_year=rules.min_year,
-                                  path=path, line=line, field="period")
+            period = once("period", rec["period"], lambda: parse_period(
+                rec["period"], horizon=horizon, min_year=rules.min_year, path=path, line=line,
+                field="period"))
             period_label, period_type = period.label, period.freq
             region, why = _region_rule(rules, src, region, period)
             if why:
@@ -282,7 +299,7 @@ def _check_totals(rows: pd.DataFrame) -> dict[int, str]:
     if rows.empty:
         return remarks
     totals = rows[rows["is_total"] & rows["value"].notna()]
-    for t in totals.to_dict("records"):
+    for t in records(totals):
         same = rows[(rows["file"] == t["file"]) & (rows["source"] == t["source"])
                     & (rows["measure"] == t["measure"]) & ~rows["is_total"]
                     & rows["value"].notna()]
@@ -385,7 +402,7 @@ def clean(
                             "measure", "value", "url", "flag", "published"]], rules_)
     # audit -------------------------------------------------------------------------------
     audit_rows = []
-    for r, o in zip(rows.to_dict("records"), order.to_dict("records"), strict=True):
+    for r, o in zip(records(rows), records(order), strict=True):
         if r["value"] is None or pd.isna(r["value"]):
             status, reason = "dropped", f"value missing ({o['value'].strip()!r})"
         elif r["period"] == "":

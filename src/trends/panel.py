@@ -181,6 +181,13 @@ def load_rules(rules: Rules | dict[str, Any] | str | os.PathLike[str] | None = N
 # --------------------------------------------------------------------------- reconcile
 
 
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values (much faster than ``to_dict`` on Arrow strings)."""
+    cols = list(df.columns)
+    columns = [df[c].tolist() for c in cols]
+    return [dict(zip(cols, vals, strict=True)) for vals in zip(*columns, strict=True)]
+
+
 @dataclass
 class _Candidate:
     value: int
@@ -213,6 +220,7 @@ def _candidates(rows: list[dict[str, Any]], rules: Rules) -> list[_Candidate]:
     for r in rows:
         by_value.setdefault(int(r["value"]), []).append(r)
     out = []
+    contested = len(by_value) > 1  # suspect/own only matter when values compete
     for value, rs in sorted(by_value.items()):
         urls = sorted({u.strip() for r in rs for u in str(r["url"]).split(" | ") if u.strip()})
         dated = [(_pub_range(str(r.get("published", ""))), str(r.get("published", "")).strip())
@@ -223,9 +231,9 @@ def _candidates(rows: list[dict[str, Any]], rules: Rules) -> list[_Candidate]:
                         if f.strip()})
         out.append(_Candidate(
             value=value, rows=rs, urls=urls,
-            suspect=all(rules.is_suspect(str(r.get("flag", ""))) for r in rs),
-            own=any(rules.is_own(r["source"], u) for r in rs
-                    for u in str(r["url"]).split(" | ") if u.strip()),
+            suspect=contested and all(rules.is_suspect(str(r.get("flag", ""))) for r in rs),
+            own=contested and any(rules.is_own(r["source"], u) for r in rs
+                                  for u in str(r["url"]).split(" | ") if u.strip()),
             pub=max(pubs) if pubs else None, flags=flags,
             pub_text=max(dated)[1] if dated else "",
         ))
@@ -310,15 +318,15 @@ def reconcile(rows: pd.DataFrame, rules: Rules | None = None) -> Reconciled:
     status: dict[int, tuple[str, str]] = {}
     cells: list[dict[str, Any]] = []
     alts: list[dict[str, Any]] = []
-    records = rows.to_dict("records")
     groups: dict[tuple, list[dict[str, Any]]] = {}
-    for r in records:
+    for r in records(rows):
         for c in ("url", "flag", "published"):
             r.setdefault(c, "")
         groups.setdefault(tuple(r[k] for k in CELL_KEYS), []).append(r)
     for key in sorted(groups):
         rs = sorted(groups[key], key=lambda r: r["raw_id"])
-        _check_one_publication(rs, rules)
+        if len(rs) > 1:
+            _check_one_publication(rs, rules)
         cands = _candidates(rs, rules)
         remaining, decided_by = cands, "single value"
         if len(cands) > 1:
