@@ -231,14 +231,12 @@ def record_lines(path: Path, n_records: int) -> np.ndarray:
                 break
             buf = np.frombuffer(chunk, dtype=np.uint8)
             nl = np.flatnonzero(buf == 10)
+            quotes = np.flatnonzero(buf == 34)
             if nl.size:
-                quotes = np.flatnonzero(buf == 34)
                 before = np.searchsorted(quotes, nl) + parity
                 ends = np.flatnonzero(before % 2 == 0)  # index among this chunk's newlines
                 starts.append(offset_lines + ends + 2)  # record after this newline starts here
-                parity = int((np.count_nonzero(buf == 34) + parity) % 2)
-            else:
-                parity = int((np.count_nonzero(buf == 34) + parity) % 2)
+            parity = (quotes.size + parity) % 2
             offset_lines += nl.size
     lines = np.concatenate(starts) if starts else np.empty(0, dtype=np.int64)
     # one start per terminated record: n_records, plus one if the file ends with a newline;
