@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from trends import aliases
-from trends.schema import ALL_GROUPS, NATIONAL, PANEL_COLUMNS
+from trends.schema import ALL_GROUPS, NATIONAL
 
 from . import _dates
 
@@ -104,7 +104,7 @@ class Adapted:
     """One file read by an adapter: one array entry per data record (before any filter)."""
 
     path: str
-    event_id: pa.ChunkedArray | pd.Series
+    event_id: pa.ChunkedArray
     country: pd.Categorical
     in_country: np.ndarray          # bool
     start: np.ndarray               # datetime64[D]: earliest possible date
