@@ -1,4 +1,4 @@
-"""The dataset-independent part: date rule, region/group mapping, aggregation and audit.
+"""The dataset-independent part: coverage, date rule, region/group mapping and aggregation.
 
 Each adapter (:mod:`.ged`, :mod:`.acled`, :mod:`.gtd`) turns its file into an :class:`Adapted`
 record of plain arrays (one entry per data record of the file); everything below works on those
