@@ -324,3 +324,24 @@ def test_sigterm_handler_exits_through_cleanup(capsys):
         cmd._terminated(signal.SIGTERM, None)
     assert info.value.code == 128 + signal.SIGTERM
     assert "terminated" in capsys.readouterr().err
+
+
+def test_count_too_large(tmp_path):
+    p = long_csv(tmp_path, ["PIPS,2022-01,KP,all,attacks,99999999999999999999,u,q"])
+    with pytest.raises(InputError, match="count too large") as info:
+        clean([p])
+    assert (info.value.line, info.value.field) == (2, "value")
+
+
+def test_bad_key_in_a_wide_header_is_reported_at_the_header_line(tmp_path):
+    p = tmp_path / "w.csv"
+    p.write_text("# source_org: PIPS\n# measure: attacks\nregion,Jan 2022,Jan 2099\nKP,1,2\n"
+                 "Sindh,3,4\n", encoding="utf-8")
+    with pytest.raises(InputError, match="future") as info:
+        clean([p], rules={"period_horizon": "2030-12"})
+    assert (info.value.line, info.value.field, info.value.value) == (3, "period", "Jan 2099")
+    p.write_text("# source_org: PIPS\n# measure: attacks\nregion,Jan 2022\nKP,1\nBalochstan,2\n",
+                 encoding="utf-8")
+    with pytest.raises(InputError, match="did you mean") as info:
+        clean([p])
+    assert info.value.line == 5  # a row label is fixed on its own row

@@ -309,3 +309,16 @@ def test_unknown_format(tmp_path):
 def test_forced_long_format_reports_missing_columns():
     raises(FIX / "wide_regions_by_month.csv", "missing required column", line=4,
            field="period", format="long")
+
+
+def test_unterminated_quote_is_refused_where_it_opens(tmp_path):
+    p = write(tmp_path / "t.csv", f"{HEADER}\nPIPS,2022-01,KP,all,attacks,3,u,\"never closed\n"
+              "PIPS,2022-02,KP,all,attacks,4,u,q\n")
+    raises(p, "never closed", line=2)
+
+
+def test_wide_cells_remember_their_header_line():
+    df = read_table(FIX / "wide_regions_by_month.csv")
+    assert set(df["header_line"]) == {4} and set(df["from_header"]) == {"period"}
+    long = read_table(FIX / "long_basic.csv")
+    assert set(long["from_header"]) == {""}

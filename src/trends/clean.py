@@ -63,6 +63,8 @@ _FOOTNOTE = re.compile(r"\s*(\*+|[\u2020\u2021\u00a7#]+|\(\s*[a-z0-9]{1,2}\s*\)|
                        r"|[\u00b9\u00b2\u00b3\u2070-\u2079]+)$", re.I)
 _SPACES = re.compile(r"[\s\u00a0\u2009\u202f]+")
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+#: Largest accepted count (fits the panel's 64-bit integer column with room to sum).
+MAX_COUNT = 10**12
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,11 @@ def parse_count(
     if re.fullmatch(r"\d{1,3}([, ]\d{3})+", s):
         s = s.replace(",", "").replace(" ", "")
     if re.fullmatch(r"\d+(\.0+)?", s):
-        return int(s.split(".")[0])
+        n = int(s.split(".")[0])
+        if n > MAX_COUNT:
+            raise InputError("count too large", path=path, line=line, field=field, value=raw,
+                             expected=f"a whole number up to {MAX_COUNT:,}")
+        return n
     if re.fullmatch(r"[-\u2212]\s*\d+([.,]\d+)?", s):
         raise InputError("negative count", path=path, line=line, field=field, value=raw,
                          expected=expected)
@@ -236,7 +242,15 @@ def normalise_rows(raw: pd.DataFrame, rules: Rules) -> pd.DataFrame:
         return memo[key]
 
     for rec in records(raw):
-        path, line = rec["file"], int(rec["line"])
+        path, row_line = rec["file"], int(rec["line"])
+        # a key taken from a wide table's column header is fixed at the header line
+        header_kind = rec.get("from_header", "")
+        header_line = int(rec.get("header_line", row_line) or row_line)
+
+        def at(key: str) -> int:
+            return header_line if key == header_kind else row_line  # noqa: B023
+
+        line = row_line
         value_field = rec["field"] or "value"
         src = once("source", rec["source_org"],
                    lambda: _source(rec["source_org"], rules, path=path, line=line))
@@ -251,17 +265,17 @@ def normalise_rows(raw: pd.DataFrame, rules: Rules) -> pd.DataFrame:
                              expected=f"a region, e.g. {NATIONAL!r} or 'Balochistan'")
         region = NATIONAL if region_total else once(
             "region", region_text,
-            lambda: _lookup("region", region_text, path=path, line=line, field="region"))
+            lambda: _lookup("region", region_text, path=path, line=at("region"), field="region"))
         if not group_text:
             raise InputError("empty group", path=path, line=line, field="group", value="",
                              expected=f"a group, e.g. {ALL_GROUPS!r} or 'TTP'")
         group = ALL_GROUPS if group_total else once(
-            "group", group_text, lambda: _group(group_text, path=path, line=line))
+            "group", group_text, lambda: _group(group_text, path=path, line=at("group")))
         if not rec["measure"].strip():
             raise InputError("empty measure", path=path, line=line, field="measure", value="",
                              expected="attacks, killed, injured or another measure code")
         measure = once("measure", rec["measure"],
-                       lambda: _measure(rec["measure"], path=path, line=line))
+                       lambda: _measure(rec["measure"], path=path, line=at("measure")))
         value = parse_count(rec["value"], rules=rules, path=path, line=line, field=value_field)
         published = _published(rec.get("published", ""), path=path, line=line)
         notes = []
@@ -272,8 +286,8 @@ def normalise_rows(raw: pd.DataFrame, rules: Rules) -> pd.DataFrame:
             period_label, period_type = "", ""
         else:
             period = once("period", rec["period"], lambda: parse_period(
-                rec["period"], horizon=horizon, min_year=rules.min_year, path=path, line=line,
-                field="period"))
+                rec["period"], horizon=horizon, min_year=rules.min_year, path=path,
+                line=at("period"), field="period"))
             period_label, period_type = period.label, period.freq
             region, why = _region_rule(rules, src, region, period)
             if why:
@@ -340,9 +354,11 @@ def _as_raw_frame(inputs: Any, fmt: str, base: Any) -> pd.DataFrame:
             df["file"] = "<frame>"
         if "line" not in df.columns:
             df["line"] = range(2, len(df) + 2)
-        for c in ("field", "role", *RAW_COLUMNS):
+        for c in ("field", "role", "from_header", *RAW_COLUMNS):
             if c not in df.columns:
                 df[c] = "value" if c == "field" else ""
+        if "header_line" not in df.columns:
+            df["header_line"] = 1
         missing = [c for c in ("source_org", "period", "region", "group", "measure", "value")
                    if c not in inputs.columns]
         if missing:
@@ -350,9 +366,9 @@ def _as_raw_frame(inputs: Any, fmt: str, base: Any) -> pd.DataFrame:
         cols = [*LOCATION_COLUMNS, *RAW_COLUMNS]
         out = df[cols].copy()
         for c in cols:
-            if c != "line":
+            if c not in ("line", "header_line"):
                 out[c] = out[c].astype("str").fillna("")
-        out["line"] = out["line"].astype("int64")
+        out[["line", "header_line"]] = out[["line", "header_line"]].astype("int64")
         return out
     return read_inputs(inputs, format=fmt, base=base)
 

@@ -10,6 +10,10 @@ the location of the cell for the audit trail:
     Physical 1-based line number (CSV; the header is usually line 1) or sheet row (Excel).
 ``field``
     The column the value came from (``value`` in a long table, the column header in a wide one).
+``header_line``, ``from_header``
+    Line of the table's header, and which key (``period``, ``measure``, ``region``, ``group``)
+    a wide table's column header supplied (``""`` in a long table): a bad column header is
+    reported at the header line.
 ``role``
     ``""`` for an ordinary cell; ``"total_column"`` for a cell of a wide table's *Total*
     column over periods (its ``period`` is empty: the cleaner checks it against the sum of the
@@ -48,7 +52,8 @@ RAW_COLUMNS: tuple[str, ...] = (
     *LONG_REQUIRED, "url", "quote", "flag", "note", "published",
 )
 #: Location columns heading the raw long frame.
-LOCATION_COLUMNS: tuple[str, ...] = ("file", "line", "field", "role")
+LOCATION_COLUMNS: tuple[str, ...] = ("file", "line", "field", "role", "header_line",
+                                     "from_header")
 #: File name endings read from a folder (other files, and hidden files, are skipped).
 TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 #: Accepted ``format`` values for the PIPS-style readers.
@@ -204,7 +209,7 @@ def read_csv_grid(path: str | os.PathLike[str], label: str | None = None) -> Gri
     first = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")),
                  "")
     delim = _sniff_delimiter(first)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=False)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     header: list[str] | None = None
     header_line = 0
     preamble: dict[str, str] = {}
@@ -227,8 +232,12 @@ def read_csv_grid(path: str | os.PathLike[str], label: str | None = None) -> Gri
             rows.append(record)
             lines.append(start)
     except csv.Error as exc:
-        raise InputError(f"malformed CSV ({exc})", path=label, line=reader.line_num,
-                         expected="well-formed quoting") from None
+        # the record that failed starts on the line after the last complete one
+        what = ("a quote opened here is never closed (unexpected end of data)"
+                if "end of data" in str(exc) else f"malformed CSV ({exc})")
+        raise InputError(what, path=label, line=prev + 1,
+                         expected="fields quoted with matching \" marks (double a quote "
+                         "inside a quoted field)") from None
     if header is None:
         raise InputError("no header row (only comments or blank lines)", path=label,
                          line=1, expected="a header row and at least one data row")
@@ -395,15 +404,16 @@ def _classify_values(values: Sequence[str]) -> str | None:
 
 
 def _empty_frame() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="object" if c == "line" else "str")
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("line", "header_line") else "str")
                          for c in (*LOCATION_COLUMNS, *RAW_COLUMNS)})
 
 
 def _frame(records: list[dict[str, object]]) -> pd.DataFrame:
     df = pd.DataFrame.from_records(records, columns=[*LOCATION_COLUMNS, *RAW_COLUMNS])
-    df["line"] = df["line"].astype("int64")
+    for c in ("line", "header_line"):
+        df[c] = df[c].astype("int64")
     for c in df.columns:
-        if c != "line":
+        if c not in ("line", "header_line"):
             df[c] = df[c].astype("str")
     return df
 
@@ -453,7 +463,8 @@ def _long_records(grid: Grid, names: list[str], consts: dict[str, str]) -> pd.Da
     records = []
     for row, line in zip(grid.rows, grid.lines, strict=True):
         rec: dict[str, object] = {"file": grid.label, "line": line, "field": "value",
-                                  "role": ""}
+                                  "role": "", "header_line": grid.header_line,
+                                  "from_header": ""}
         for c in RAW_COLUMNS:
             rec[c] = row[idx[c]] if c in idx else consts.get(c, "")
         records.append(rec)
@@ -530,7 +541,9 @@ def _wide_records(grid: Grid, names: list[str], consts: dict[str, str]) -> pd.Da
             if not row[i].strip():
                 continue  # a blank cell of a wide table is layout, not a reported figure
             rec: dict[str, object] = {"file": grid.label, "line": line,
-                                      "field": grid.header[i], "role": "", **base}
+                                      "field": grid.header[i], "role": "",
+                                      "header_line": grid.header_line,
+                                      "from_header": col_kind, **base}
             if kinds[i] == "total":
                 if col_kind != "period":
                     rec[col_kind] = grid.header[i]
