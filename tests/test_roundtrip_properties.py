@@ -430,3 +430,40 @@ def test_trailing_total_row_is_checked_not_counted(key, year, vals, delta, label
         assert "differs from sum of parts" in reason, reason
     else:
         assert "differs" not in reason, reason
+
+
+# ----------------------------------------------------------------- fuzz: random edits
+
+EDIT_CHARS = [",", ";", "\t", '"', "\n", "\r", " ", "-", "\u2014", "*", "(", "0", "7", "9", "a", "Z",
+              "\u00e9", "\ufeff", "\x00", "#", ".", "/", "\u2212"]
+
+
+@settings(SETTINGS, max_examples=60)
+@given(table=tables(min_size=1, max_size=8),
+       edits=st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(["insert", "delete",
+                                                                        "replace"]),
+                                st.sampled_from(EDIT_CHARS)), min_size=1, max_size=4))
+def test_random_edits_are_refused_clearly_or_cleaned(table, edits):
+    """Any few-character edit of a valid file: either a clean result that accounts for every
+    row it read, or an InputError that names the file and a line inside it - never another
+    exception (which the user would see as a traceback)."""
+    text = render(canonical_rows(table)).decode("utf-8")
+    for pos, kind, ch in edits:
+        i = pos % (len(text) + 1)
+        if kind == "insert":
+            text = text[:i] + ch + text[i:]
+        elif kind == "delete":
+            text = text[:i] + text[i + 1:]
+        else:
+            text = text[:i] + ch + text[i + 1:]
+    data = text.encode("utf-8")
+    n_lines = data.count(b"\n") + data.count(b"\r") + 1
+    try:
+        result = clean_bytes(data, name="edited.csv")
+    except InputError as err:
+        assert err.path is not None and Path(err.path).name == "edited.csv", err
+        assert err.line is None or 1 <= err.line <= n_lines, err
+        return
+    assert set(result.audit["status"]) <= {"kept", "merged", "superseded", "dropped"}
+    values = result.panel["value"].dropna()
+    assert (values >= 0).all()
