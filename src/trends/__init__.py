@@ -16,6 +16,7 @@ _EXPORTS: dict[str, str] = {
     "ITS": "trends.its",
     "ITSResults": "trends.results",
     "read_table": "trends.io",
+    "read_events": "trends.events",
     "TrendsError": "trends.errors",
     "InputError": "trends.errors",
     "SpecificationError": "trends.errors",
