@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from trends.errors import SpecificationError
+
+if TYPE_CHECKING:  # pandas is imported when the command runs, not when the CLI starts
+    import pandas as pd
 
 __all__ = ["register", "run"]
 
@@ -58,6 +59,8 @@ def register(subparsers: Any) -> None:
 
 def _markdown(grid: pd.DataFrame, args: argparse.Namespace, path: Path,
               hypothesised: dict[str, str]) -> str:
+    import pandas as pd
+
     from trends.results import format_markdown_table
 
     breaks = [c for c in grid.columns if c.startswith("break_")]
@@ -70,7 +73,7 @@ def _markdown(grid: pd.DataFrame, args: argparse.Namespace, path: Path,
         "",
         f"- family: {args.family}; seasonality: {args.seasonality}; changes: {args.changes}",
         f"- placements fitted: {len(grid)} (at least {args.min_segment} observations per segment)",
-        f"- hypothesised dates: " + ", ".join(f"{k} = {v}" for k, v in hypothesised.items()),
+        "- hypothesised dates: " + ", ".join(f"{k} = {v}" for k, v in hypothesised.items()),
     ]
     if len(breaks) == len(hypothesised):
         dates = list(hypothesised.values())
