@@ -79,7 +79,8 @@ def embedded_series() -> tuple[pd.DataFrame, str]:
                 + 0.15 * np.cos(2 * np.pi * t / 12))
     y = rng.poisson(mu).astype(float)
     keep = rng.random(len(months)) > 0.15  # published monthly counts have gaps...
-    keep |= (months >= pd.Period("2021-05", "M")) & (months <= pd.Period("2022-02", "M"))  # not here
+    # ... but not around the interruptions
+    keep |= (months >= pd.Period("2021-05", "M")) & (months <= pd.Period("2022-02", "M"))
     df = pd.DataFrame({"month": months.astype(str)[keep], "attacks": y[keep]})
     return df, (f"SIMULATED stand-in (data/processed/panel.csv not available): "
                 f"{len(df)} observed months of 2008-01..2023-12")

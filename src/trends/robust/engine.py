@@ -266,6 +266,11 @@ def _linear(params: np.ndarray, base: np.ndarray, extra: np.ndarray | None) -> n
     return eta
 
 
+#: smallest admissible Cholesky pivot of a Jacobi-scaled Gram matrix (below: not identifiable;
+#: near-singular systems "solve" to garbage instead of failing, so rank is judged this way)
+_RCOND = 1e-11
+
+
 def _cholesky_solve(G: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Solve many small SPD systems ``G x = rhs`` by a Cholesky factorisation vectorised over
     the batch (batch as the last, contiguous axis), after Jacobi scaling.
@@ -299,28 +304,6 @@ def _cholesky_solve(G: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndar
         for j in range(p - 1, -1, -1):
             x[j] = (z[j] - np.einsum("kb,kb->b", L[j + 1:, j], x[j + 1:])) / L[j, j]
     return x.T / d, np.min(piv, axis=0)
-
-
-_RCOND = 1e-11  # smallest admissible Cholesky pivot of a Jacobi-scaled Gram matrix
-
-
-def _well_posed(G: np.ndarray, rcond: float = _RCOND) -> np.ndarray:
-    """Whether each (Jacobi-scaled) Gram matrix is numerically of full rank.
-
-    Near-singular systems "solve" to garbage instead of failing, so rank is judged by the
-    smallest Cholesky pivot of the scaled matrix (which bounds its smallest eigenvalue).
-    """
-    ok = np.all(np.isfinite(G), axis=(1, 2))
-    out = np.zeros(G.shape[0], dtype=bool)
-    if ok.any():
-        _, piv = _cholesky_solve(G[ok], np.zeros(G[ok].shape[:2]))
-        out[ok] = piv > rcond
-    return out
-
-
-def _solve(G: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """Solve the batch ``G x = rhs`` (SPD); singular systems give NaN rows."""
-    return _cholesky_solve(G, rhs)[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -547,7 +530,8 @@ def _count_llf(Y: np.ndarray, mu: np.ndarray, alpha: np.ndarray | None) -> np.nd
 
 
 def _moment_theta(Y: np.ndarray, mu: np.ndarray, dof: int) -> np.ndarray:
-    """Starting ``log(1/alpha)`` from the moment estimate ``alpha = sum((y-mu)^2 - y)/sum(mu^2)``."""
+    """Starting ``log(1/alpha)`` from the moment estimate
+    ``alpha = sum((y - mu)^2 - y) / sum(mu^2)``."""
     a = np.sum((Y - mu) ** 2 - Y, axis=1) / np.sum(mu**2, axis=1)
     a = np.clip(a * Y.shape[1] / max(dof, 1), 1e-3, 1e3)
     return -np.log(a)

@@ -8,15 +8,17 @@ Methods
 -------
 ``"block"`` (default)
     Moving-block bootstrap of (modified, centred) residuals (Kunsch 1989): blocks of
-    ``block_length`` consecutive residuals (default ``ceil(n ** (1/3))``, Hall, Horowitz & Jing 1995) drawn with
-    replacement and laid end to end, so dependence within a block is kept.
+    ``block_length`` consecutive residuals (default ``ceil(n ** (1/3))``, Hall, Horowitz &
+    Jing 1995) drawn with replacement and laid end to end, so dependence within a block is
+    kept.
 ``"wild"``
-    Wild bootstrap: each (modified) residual is multiplied by a random weight with mean 0 and variance 1,
-    Rademacher (+-1) or Webb's six-point distribution (Webb 2023; better with few
+    Wild bootstrap: each (modified) residual is multiplied by a random weight with mean 0 and
+    variance 1, Rademacher (+-1) or Webb's six-point distribution (Webb 2023; better with few
     observations). With ``block_length > 1`` one weight is shared by each block of consecutive
     observations (a block wild bootstrap), which keeps serial correlation within blocks;
     ``block_length=1`` is the classical (heteroskedasticity-robust, not autocorrelation-robust)
-    wild bootstrap. Default block length as for ``"block"``.
+    wild bootstrap, which mimics HC (sandwich) standard errors and so shares their small-sample
+    downward bias where leverage is high. Default block length as for ``"block"``.
 ``"parametric"``
     New outcomes drawn from the fitted model (normal, Poisson or NB2). Ignores autocorrelation;
     a reference point.
