@@ -46,17 +46,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``trends`` console script; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    command, debug = "trends", False
     try:
+        # parsing imports the command modules: a Ctrl-C there must not print a traceback either
+        args = build_parser().parse_args(argv)
+        command, debug = f"trends {args.command}", args.debug
         return int(args.func(args) or 0)
     except (TrendsError, OSError) as exc:
-        if args.debug:
+        if debug:
             raise
-        print(f"trends {args.command}: error: {_describe(exc)}", file=sys.stderr)
+        print(f"{command}: error: {_describe(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"trends {args.command}: interrupted; earlier outputs are intact", file=sys.stderr)
+        print(f"{command}: interrupted; earlier outputs are intact", file=sys.stderr)
         return 130
 
 
