@@ -225,10 +225,20 @@ def _mark_interruptions(ax: Axes, interruptions: Mapping[str, str] | None, label
         ax.axvline(x, color=OKABE_ITO["black"], linestyle=LINESTYLES[1 + i % 3], linewidth=0.8,
                    zorder=1)
         if label:
-            # alternate label heights so two close interruptions do not overlap
+            # alternate label heights so two close interruptions do not overlap, and put the
+            # label of the first of a close pair (< 12 months apart) left of its line, so it
+            # does not run across the next line
             y = ymax_frac - 0.09 * (i % 2)
-            ax.text(x, y, f" {name.replace('_', ' ')}\n {pd.Period(when, freq='M')}",
-                    transform=ax.get_xaxis_transform(), ha="left", va="top", fontsize=6.0)
+            nxt = items[i + 1][1] if i + 1 < len(items) else None
+            close = nxt is not None and (
+                pd.Period(nxt, freq="M") - pd.Period(when, freq="M")).n < 12
+            text = f"{name.replace('_', ' ')}\n{pd.Period(when, freq='M')}"
+            if close:
+                ax.text(x, y, text.replace("\n", " \n") + " ", transform=ax.get_xaxis_transform(),
+                        ha="right", va="top", fontsize=6.0, multialignment="right")
+            else:
+                ax.text(x, y, " " + text.replace("\n", "\n "),
+                        transform=ax.get_xaxis_transform(), ha="left", va="top", fontsize=6.0)
 
 
 def _shade_gaps(ax: Axes, dates: pd.DatetimeIndex, missing: np.ndarray, label: str | None) -> None:
