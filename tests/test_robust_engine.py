@@ -65,6 +65,21 @@ def test_poisson_matches_glm_with_offset(setup, family):
             assert res.scale[i] == pytest.approx(glm.scale, rel=1e-9)
 
 
+def test_quasipoisson_common_scale_matches_glm(setup):
+    base, extra, offset, data = setup
+    y = data["poisson"]
+    res = fit_batch(y, base, extra, family="quasipoisson", offset=offset, quasi_scale=1.7)
+    for i in range(len(extra)):
+        glm = sm.GLM(y, _design(base, extra, i), family=sm.families.Poisson(),
+                     offset=offset).fit(scale=1.7, tol=1e-12)
+        assert res.llf[i] == pytest.approx(glm.llf, abs=1e-8)
+        assert res.aic[i] == pytest.approx(glm.aic, abs=1e-8)
+    with pytest.raises(SpecificationError, match="quasi_scale"):
+        fit_batch(y, base, extra, family="poisson", quasi_scale=1.7)
+    with pytest.raises(SpecificationError, match="quasi_scale"):
+        fit_batch(y, base, extra, family="quasipoisson", quasi_scale=0.0)
+
+
 def test_negbin_profile_matches_discrete_nb2(setup):
     base, extra, offset, data = setup
     y = data["negbin"]

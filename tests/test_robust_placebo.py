@@ -94,6 +94,16 @@ def test_deterministic_and_gaussian_family():
     pd.testing.assert_frame_equal(a.summary, b.summary)
 
 
+@pytest.mark.filterwarnings("ignore:no overdispersion")
+@pytest.mark.parametrize("family", ["quasipoisson", "negbin"])
+def test_other_count_families(family):
+    df = _df(seed=6, effect=0.5)
+    res = placebo_in_time(_model(df, family))
+    fit = _model(df, family).fit()
+    assert res.observed["level[a]"] == pytest.approx(fit.params["level[a]"], abs=1e-6)
+    assert res.summary["n_placebos"].min() > 20
+
+
 def test_plot_placebo():
     res = placebo_in_time(_model(_df(seed=2)))
     fig, ax = plot_placebo(res, "slope[b]")

@@ -26,11 +26,12 @@ gaussian
 poisson, quasipoisson
     Iteratively reweighted least squares (Newton's method for the canonical log link), started
     like statsmodels' GLM (``mu0 = (y + mean(y)) / 2``). Quasi-Poisson coefficients are the
-    Poisson ones; ``scale`` is the Pearson chi-square over the residual degrees of freedom and,
-    as statsmodels' ``GLM(...).fit(scale="X2")`` reports it (and so :class:`trends.ITS`), ``llf``
-    is the Poisson log-likelihood divided by that fit's own scale, with AIC/BIC from it. Because
-    the scale differs between fits, such criteria are only a rough guide for ranking
-    placements; prefer the poisson or negbin family for that.
+    Poisson ones; ``scale`` is each fit's Pearson chi-square over its residual degrees of
+    freedom. Quasi-Poisson has no likelihood; ``llf`` is the quasi-log-likelihood, the Poisson
+    log-likelihood divided by a dispersion ``c`` (``quasi_scale=c``, common to all fits, so that
+    the resulting QAIC ranks fits as Burnham & Anderson 2002 recommend; statsmodels'
+    ``GLM(...).fit(scale=c)`` reports the same), or by each fit's own Pearson scale when
+    ``quasi_scale`` is None (statsmodels' ``scale="X2"``).
 negbin (NB2)
     ``alpha=None`` (default): the dispersion is re-estimated by maximum likelihood for every fit
     jointly with the coefficients, as ``statsmodels.discrete.NegativeBinomial(loglike_method=
@@ -47,6 +48,7 @@ statsmodels' defaults: results agree with a statsmodels refit to ~1e-8 or better
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
@@ -122,6 +124,7 @@ def fit_batch(
     family: str = "gaussian",
     offset: np.ndarray | None = None,
     alpha: float | None = None,
+    quasi_scale: float | None = None,
     tol: float = 1e-7,
     maxiter: int = 100,
 ) -> BatchFit:
@@ -141,6 +144,9 @@ def fit_batch(
         Log-scale offset (``n``), count families only.
     alpha
         NB2 dispersion to hold fixed; ``None`` estimates it per fit (negbin only).
+    quasi_scale
+        quasipoisson only: the common dispersion dividing the Poisson log-likelihood (default:
+        each fit's own Pearson scale).
     tol
         Stop after a Newton (IRLS) step whose relative size is below ``tol``. Newton's method
         converges quadratically, so the error left after a step of size ``d`` is of order
@@ -177,12 +183,17 @@ def fit_batch(
             raise SpecificationError("offset must have one value per observation")
     if family != "negbin" and alpha is not None:
         raise SpecificationError("alpha applies to the negbin family only")
+    if quasi_scale is not None and (family != "quasipoisson" or not quasi_scale > 0):
+        raise SpecificationError("quasi_scale must be a positive number, quasipoisson only")
     p = q + (0 if extra is None else extra.shape[1])
     if n <= p:
         raise SpecificationError(f"{n} observations cannot identify {p} coefficients")
     if family == "gaussian":
         return _fit_gaussian(y, base, extra, B)
-    return _fit_counts(y, base, extra, B, family, offset, alpha, tol, maxiter)
+    res = _fit_counts(y, base, extra, B, family, offset, alpha, tol, maxiter)
+    if quasi_scale is not None:  # llf was divided by each fit's own scale: use the common one
+        res = dataclasses.replace(res, llf=res.llf * res.scale / quasi_scale)
+    return res
 
 
 # ---------------------------------------------------------------------------------------------

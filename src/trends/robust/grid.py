@@ -75,12 +75,14 @@ def fit_placements(
     llf, aic, bic = np.empty(B), np.empty(B), np.empty(B)
     conv = np.empty(B, dtype=bool)
     alphas = np.empty(B) if problem.family == "negbin" else None
+    qscale = quasi_scale(problem) if problem.family == "quasipoisson" else None
     slices = list(_chunks(B, m * n))
     with tqdm(total=B, desc=desc, disable=not progress, unit="fit") as bar:
         for sl in slices:
             res: BatchFit = fit_batch(
                 problem.y, base, problem.break_columns(placements[sl]),
                 family=problem.family, offset=problem.offset, alpha=alpha,
+                quasi_scale=qscale,
             )
             params[sl] = res.params[:, q:]
             llf[sl], aic[sl], bic[sl], conv[sl] = res.llf, res.aic, res.bic, res.converged
@@ -88,6 +90,21 @@ def fit_placements(
                 alphas[sl] = res.alpha
             bar.update(sl.stop - sl.start)
     return params, llf, aic, bic, conv, alphas
+
+
+def quasi_scale(problem: BreakProblem) -> float:
+    """Common dispersion for quasi-Poisson criteria: the Pearson scale of the model as specified
+    (its interruptions at their dates) or, without hypothesised dates, of the model without
+    breaks. Dividing every placement's Poisson log-likelihood by the same value makes the
+    resulting QAIC comparable across placements (Burnham & Anderson 2002, sec. 2.5)."""
+    base = problem.base.to_numpy(dtype=float)
+    extra = None if problem.hypothesised is None else problem.break_columns(
+        np.asarray([problem.hypothesised]))
+    res = fit_batch(problem.y, base, extra, family="quasipoisson", offset=problem.offset)
+    c = float(res.scale[0])
+    if not np.isfinite(c) or c <= 0:
+        raise SpecificationError("the quasi-Poisson dispersion of the model is not finite")
+    return c
 
 
 def _table(
@@ -162,7 +179,9 @@ def break_date_grid(
     Notes
     -----
     Breaks may sit on any calendar period, including a missing month; segments are counted in
-    used observations. Gaussian fits are closed-form least squares; count families are fitted
+    used observations. For ``quasipoisson`` (no likelihood) ``llf`` is the quasi-log-likelihood
+    with the dispersion of the model as specified held common to all placements (see
+    :func:`quasi_scale`), so ``aic``/``bic`` are QAIC/QBIC. Gaussian fits are closed-form least squares; count families are fitted
     by batched IRLS to a relative tolerance of 1e-10 (see :mod:`trends.robust.engine`), which
     agrees with a statsmodels refit of each placement to about 1e-8.
 
@@ -338,8 +357,8 @@ def refit_loop(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Reference implementation: one statsmodels fit per placement (slow; for tests/benchmarks).
 
-    Uses ``OLS`` (gaussian), ``GLM`` Poisson (poisson; quasipoisson with ``scale="X2"``), and for
-    negbin the
+    Uses ``OLS`` (gaussian), ``GLM`` Poisson (poisson; quasipoisson with the common
+    ``scale=quasi_scale(problem)``), and for negbin the
     discrete ``NegativeBinomial(loglike_method="nb2")`` with the dispersion re-estimated at each
     placement (``alpha=None``, Newton's method) or ``GLM`` ``NegativeBinomial(alpha)`` when
     ``alpha`` is fixed; all with statsmodels' default tolerances.
@@ -354,6 +373,7 @@ def refit_loop(
     base = problem.base.to_numpy(dtype=float)
     q = base.shape[1]
     y, off = problem.y, problem.offset
+    qscale = quasi_scale(problem) if problem.family == "quasipoisson" else None
     B = len(placements)
     params = np.empty((B, len(problem.break_terms)))
     llf, aic, bic = np.empty(B), np.empty(B), np.empty(B)
@@ -364,7 +384,7 @@ def refit_loop(
         elif problem.family == "poisson":
             res = sm.GLM(y, X, family=sm.families.Poisson(), offset=off).fit()
         elif problem.family == "quasipoisson":
-            res = sm.GLM(y, X, family=sm.families.Poisson(), offset=off).fit(scale="X2")
+            res = sm.GLM(y, X, family=sm.families.Poisson(), offset=off).fit(scale=qscale)
         elif alpha is not None:
             res = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=alpha),
                          offset=off).fit()

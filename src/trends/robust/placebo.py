@@ -150,7 +150,7 @@ def _restrict(problem: BreakProblem, keep: np.ndarray) -> BreakProblem:
         family=problem.family,
         names=problem.names,
         changes=problem.changes,
-        hypothesised=problem.hypothesised,
+        hypothesised=None,  # the real dates lie outside the pre-period
     )
 
 
