@@ -63,6 +63,20 @@ def test_grid_matches_statsmodels_refit_loop(family, kw):
     np.testing.assert_allclose(bic, ref[3], rtol=0, atol=1e-7)
 
 
+@pytest.mark.parametrize("changes", ["level+slope", "level", "slope"])
+def test_breaks_inside_a_gap_match_the_refit_loop(changes):
+    """Placements inside a run of missing months are fitted once per class and mapped back."""
+    df = _series(seed=15, gaps=tuple(range(20, 27)) + (40, 41))
+    model = _model(df, "poisson", seasonality="month", changes=changes)
+    problem = problem_from_model(model)
+    gap = [p for p in range(18, 30) if p not in problem.positions] + [27, 28]
+    pl = np.array([[a, b] for a in gap for b in (40, 41, 42, 50)])
+    fast = fit_placements(problem, pl)
+    ref = refit_loop(problem, pl)
+    np.testing.assert_allclose(fast[0], ref[0], rtol=0, atol=1e-7)
+    np.testing.assert_allclose(fast[1], ref[1], rtol=0, atol=1e-7)
+
+
 def test_grid_at_hypothesised_dates_equals_the_model_fit():
     df = _series(seed=5)
     model = _model(df, "poisson", seasonality="month")

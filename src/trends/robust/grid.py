@@ -63,10 +63,18 @@ def fit_placements(
     ``params`` holds only the break (level/slope) coefficients, in ``problem.break_terms``
     order. Work is done in chunks of bounded memory; ``KeyboardInterrupt`` propagates between
     chunks with nothing written anywhere.
+
+    Placements that differ only in where, inside a run of missing months, a break falls span
+    the same design (same observations on each side; for a ``level+slope`` break the slope
+    column moves by a multiple of the level column) and so give the same fit: each such class
+    is fitted once, at the first observed period, and the level estimates of the others follow
+    exactly, ``level(b) = level(b_r) - slope (b_r - b)``. Slope-only breaks are not merged.
     """
     from tqdm.auto import tqdm
 
-    B = len(placements)
+    placements = np.asarray(placements, dtype=np.int64).reshape(len(placements), -1)
+    reps, inverse = _representatives(problem, placements)
+    B = len(reps)
     m = len(problem.break_terms)
     n = len(problem.y)
     q = problem.base.shape[1]
@@ -77,10 +85,10 @@ def fit_placements(
     alphas = np.empty(B) if problem.family == "negbin" else None
     qscale = quasi_scale(problem) if problem.family == "quasipoisson" else None
     slices = list(_chunks(B, m * n))
-    with tqdm(total=B, desc=desc, disable=not progress, unit="fit") as bar:
+    with tqdm(total=len(placements), desc=desc, disable=not progress, unit="fit") as bar:
         for sl in slices:
             res: BatchFit = fit_batch(
-                problem.y, base, problem.break_columns(placements[sl]),
+                problem.y, base, problem.break_columns(reps[sl]),
                 family=problem.family, offset=problem.offset, alpha=alpha,
                 quasi_scale=qscale,
             )
@@ -88,8 +96,31 @@ def fit_placements(
             llf[sl], aic[sl], bic[sl], conv[sl] = res.llf, res.aic, res.bic, res.converged
             if alphas is not None and res.alpha is not None:
                 alphas[sl] = res.alpha
-            bar.update(sl.stop - sl.start)
-    return params, llf, aic, bic, conv, alphas
+            bar.update(int(np.sum((inverse >= sl.start) & (inverse < sl.stop))))
+    # back to every placement; shift level estimates to each placement's own break date
+    out = params[inverse].copy()
+    i = 0
+    for j, ch in enumerate(problem.changes):
+        if "level" in ch and "slope" in ch:
+            il, isl = i + ch.index("level"), i + ch.index("slope")
+            shift = (reps[inverse, j] - placements[:, j]).astype(float)
+            out[:, il] = out[:, il] - out[:, isl] * shift
+        i += len(ch)
+    return (out, llf[inverse], aic[inverse], bic[inverse], conv[inverse],
+            None if alphas is None else alphas[inverse])
+
+
+def _representatives(problem: BreakProblem, placements: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct designs among ``placements``: representatives and the index of each one's."""
+    pos = problem.positions
+    reps = placements.copy()
+    for j, ch in enumerate(problem.changes):
+        if "level" in ch:  # level-only or level+slope: merge breaks inside a gap
+            idx = np.searchsorted(pos, placements[:, j], side="left")
+            reps[:, j] = pos[np.minimum(idx, len(pos) - 1)]
+    uniq, inverse = np.unique(reps, axis=0, return_inverse=True)
+    return uniq, np.asarray(inverse).reshape(-1)
 
 
 def quasi_scale(problem: BreakProblem) -> float:
