@@ -100,6 +100,25 @@ def test_every_fixture_is_catalogued():
         assert not c.expected
 
 
+def test_build_script_reproduces_the_committed_fixtures(tmp_path):
+    """``build.py`` is the documented source of every fixture byte and of the catalogue."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bad_inputs_build", HERE / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    build.HERE = tmp_path
+    build.CATALOGUE.clear()
+    build.build()
+    made = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    committed = {p.name: p.read_bytes() for p in HERE.iterdir()
+                 if p.is_file() and p.name not in {"build.py", "harness.py", "README.md",
+                                                   ".gitattributes"}}
+    assert sorted(made) == sorted(committed)
+    stale = [name for name in made if made[name] != committed[name]]
+    assert not stale, f"re-run tests/bad_inputs/build.py: stale fixtures {stale}"
+
+
 # --------------------------------------------------------------------------- materialising cases
 
 
