@@ -21,7 +21,11 @@ Cases
     2021-08 and 2021-11; missing months are dropped for estimation but keep their place in the
     calendar. If the panel is not there, a simulated series of 2008-01..2023-12 with the same
     gaps pattern is used instead and the output says so.
-(b) a simulated 20-year monthly series (240 months).
+(b) a simulated 20-year monthly series (240 months, no gaps).
+
+The loop refits every placement. The vectorised grid fits all at once, and fits placements that
+differ only in where a break falls inside a run of missing months once (they span the same
+design; see :func:`trends.robust.grid.fit_placements`), which matters for the gappy series (a).
 
 Options: ``--baseline-sample N`` times the loop on N evenly spaced placements only and
 extrapolates the baseline time (reported as such), for a quick run; ``--family`` runs the same
