@@ -16,7 +16,8 @@ import pandas as pd
 
 from trends.errors import InputError, SpecificationError
 
-__all__ = ["register", "run", "parse_interruption"]
+__all__ = ["register", "run", "parse_interruption", "add_select_argument", "select_rows",
+           "add_window_arguments", "window_rows"]
 
 
 def register(subparsers: Any) -> None:
@@ -47,8 +48,77 @@ def register(subparsers: Any) -> None:
                    help="ARMA errors for gaussian models: ar:P or arma:P:Q")
     p.add_argument("--freq", default=None, help="M, W, Q or Y (default: inferred from the dates)")
     p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (default 0.05)")
+    add_select_argument(p)
+    add_window_arguments(p)
     p.add_argument("--out", required=True, help="output directory")
     p.set_defaults(func=run)
+
+
+def add_window_arguments(p: argparse.ArgumentParser) -> None:
+    """Add ``--start``/``--end``: the first and last period fitted (inclusive)."""
+    p.add_argument("--start", default=None,
+                   help="first period to fit, same form as the dates (e.g. 2019-01, 2018-W01)")
+    p.add_argument("--end", default=None, help="last period to fit (inclusive)")
+
+
+def window_rows(df: pd.DataFrame, date: str, start: str | None, end: str | None,
+                freq: str | None) -> pd.DataFrame:
+    """Rows of ``df`` whose ``date`` lies in ``[start, end]`` (calendar periods, inclusive)."""
+    if start is None and end is None:
+        return df
+    from trends.design import infer_freq, to_period, to_periods
+
+    if date not in df.columns:
+        return df  # the ITS specification reports the missing column
+    code = freq or infer_freq(df[date])
+    periods = to_periods(df[date], code, column=date)
+    keep = pd.Series(True, index=df.index)
+    if start is not None:
+        keep &= periods >= to_period(start, code, what="--start")
+    if end is not None:
+        keep &= periods <= to_period(end, code, what="--end")
+    return df.loc[keep.to_numpy()].reset_index(drop=True)
+
+
+def add_select_argument(p: argparse.ArgumentParser) -> None:
+    """Add ``--select COL=VALUE`` (repeatable), to fit one series of a long panel file."""
+    p.add_argument("--select", action="append", default=None, metavar="COL=VALUE",
+                   help="keep only rows where COL equals VALUE (repeatable), e.g. to fit one "
+                   "series of panel.csv: --select measure=attacks --select region=national "
+                   "--select group=all --select source=PICSS")
+
+
+def select_rows(df: pd.DataFrame, selections: list[str] | None, path: Path,
+                date: str) -> pd.DataFrame:
+    """Rows of ``df`` matching every ``COL=VALUE`` in ``selections``, one per ``date``.
+
+    Raises
+    ------
+    InputError
+        A selection is malformed, names a missing column, matches no row, or leaves several
+        rows for one date (the message lists the columns that still vary).
+    """
+    if not selections:
+        return df
+    keep = pd.Series(True, index=df.index)
+    for item in selections:
+        col, sep, value = item.partition("=")
+        col, value = col.strip(), value.strip()
+        if not sep or not col:
+            raise InputError("--select is not valid", value=item, expected="COL=VALUE")
+        if col not in df.columns:
+            raise InputError("--select names a column the file does not have", path=path,
+                             field=col, expected=f"one of {', '.join(map(str, df.columns))}")
+        keep &= df[col].astype(str).str.strip() == value
+    out = df.loc[keep]
+    if out.empty:
+        raise InputError("no row matches --select " + " ".join(selections), path=path)
+    if date in out.columns and out[date].duplicated().any():
+        varying = [c for c in out.columns if c not in {date} and out[c].nunique() > 1
+                   and c not in {"value", "url", "n_reports", "n_alternatives", "flag"}]
+        raise InputError("--select leaves several rows per date", path=path, field=date,
+                         expected="one row per date; also select on " + ", ".join(varying))
+    return out.reset_index(drop=True)
 
 
 def parse_interruption(text: str) -> tuple[str, str]:
@@ -81,8 +151,9 @@ def run(args: argparse.Namespace) -> int:
         if name in interruptions:
             raise SpecificationError(f"interruption name {name!r} is given twice")
         interruptions[name] = date
-    df = _read_csv(path, args.date)
+    df = select_rows(_read_csv(path, args.date), args.select, path, args.date)
     try:
+        df = window_rows(df, args.date, args.start, args.end, args.freq)
         spec = ITS(
             df, outcome=args.outcome, date=args.date, interruptions=interruptions,
             changes=args.changes, family=args.family, offset=args.offset,
