@@ -16,8 +16,9 @@ import pandas as pd
 
 from trends.errors import InputError, SpecificationError
 
-__all__ = ["register", "run", "parse_interruption", "add_select_argument", "select_rows",
-           "add_window_arguments", "window_rows"]
+__all__ = ["register", "run", "add_model_arguments", "read_series", "read_csv",
+           "parse_interruption", "add_select_argument", "select_rows", "add_window_arguments",
+           "window_rows"]
 
 
 def register(subparsers: Any) -> None:
@@ -28,28 +29,12 @@ def register(subparsers: Any) -> None:
         description="Fit a segmented-regression ITS model (statsmodels) and write the "
         "coefficient table and a Markdown summary.",
     )
-    p.add_argument("data", help="CSV file, one row per period")
-    p.add_argument("--outcome", required=True, help="outcome column")
-    p.add_argument("--date", required=True, help="date column (YYYY-MM, dates, or years)")
-    p.add_argument("--interruption", action="append", required=True, metavar="NAME=DATE",
-                   help="interruption name and first period, e.g. takeover=2021-08 (repeatable)")
-    p.add_argument("--changes", default="level+slope", choices=["level", "slope", "level+slope"],
-                   help="changes estimated at every interruption (default level+slope)")
-    p.add_argument("--family", default="gaussian",
-                   choices=["gaussian", "poisson", "negbin", "quasipoisson"])
-    p.add_argument("--offset", default=None, help="column used as log offset (count families)")
-    p.add_argument("--seasonality", default="none",
-                   help="none, month, quarter, fourier:K or fourier:K:PERIOD (default none)")
-    p.add_argument("--covariate", action="append", default=None, metavar="COL",
-                   help="extra covariate column (repeatable)")
+    add_model_arguments(p)
     p.add_argument("--cov", default="nonrobust",
                    help="nonrobust, HC0..HC3, hac, hac:LAGS or hac:LAGS:small (default nonrobust)")
     p.add_argument("--errors", default=None,
                    help="ARMA errors for gaussian models: ar:P or arma:P:Q")
-    p.add_argument("--freq", default=None, help="M, W, Q or Y (default: inferred from the dates)")
     p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (default 0.05)")
-    add_select_argument(p)
-    add_window_arguments(p)
     p.add_argument("--out", required=True, help="output directory")
     p.set_defaults(func=run)
 
@@ -78,6 +63,44 @@ def window_rows(df: pd.DataFrame, date: str, start: str | None, end: str | None,
     if end is not None:
         keep &= periods <= to_period(end, code, what="--end")
     return df.loc[keep.to_numpy()].reset_index(drop=True)
+
+
+def add_model_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the data and model options shared by ``trends fit`` and ``trends robust``."""
+    p.add_argument("data", help="CSV file, one row per period (or a long panel with --select)")
+    p.add_argument("--outcome", required=True, help="outcome column")
+    p.add_argument("--date", required=True, help="date column (YYYY-MM, dates, or years)")
+    p.add_argument("--interruption", action="append", required=True, metavar="NAME=DATE",
+                   help="interruption name and first period, e.g. takeover=2021-08 (repeatable)")
+    p.add_argument("--changes", default="level+slope", choices=["level", "slope", "level+slope"],
+                   help="changes estimated at every interruption (default level+slope)")
+    p.add_argument("--family", default="gaussian",
+                   choices=["gaussian", "poisson", "negbin", "quasipoisson"])
+    p.add_argument("--offset", default=None, help="column used as log offset (count families)")
+    p.add_argument("--seasonality", default="none",
+                   help="none, month, quarter, fourier:K or fourier:K:PERIOD (default none)")
+    p.add_argument("--covariate", action="append", default=None, metavar="COL",
+                   help="extra covariate column (repeatable)")
+    p.add_argument("--freq", default=None, help="M, W, Q or Y (default: inferred from the dates)")
+    add_select_argument(p)
+    add_window_arguments(p)
+
+
+def read_series(args: argparse.Namespace) -> tuple[Path, pd.DataFrame, dict[str, str]]:
+    """The input path, the selected and windowed rows, and the interruptions of ``args``."""
+    path = Path(args.data)
+    interruptions: dict[str, str] = {}
+    for item in args.interruption:
+        name, date = parse_interruption(item)
+        if name in interruptions:
+            raise SpecificationError(f"interruption name {name!r} is given twice")
+        interruptions[name] = date
+    df = select_rows(read_csv(path, args.date), args.select, path, args.date)
+    try:
+        df = window_rows(df, args.date, args.start, args.end, args.freq)
+    except SpecificationError as exc:
+        raise SpecificationError(f"{path}: {exc}") from None
+    return path, df, interruptions
 
 
 def add_select_argument(p: argparse.ArgumentParser) -> None:
@@ -131,7 +154,8 @@ def parse_interruption(text: str) -> tuple[str, str]:
     return name.strip(), date.strip()
 
 
-def _read_csv(path: Path, date: str) -> pd.DataFrame:
+def read_csv(path: Path, date: str) -> pd.DataFrame:
+    """Read the CSV at ``path`` with ``date`` as text; unreadable files raise InputError."""
     try:
         df = pd.read_csv(path, dtype={date: str}, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -144,16 +168,8 @@ def run(args: argparse.Namespace) -> int:
     from trends.atomic import write_csv, write_text
     from trends.its import ITS
 
-    path = Path(args.data)
-    interruptions: dict[str, str] = {}
-    for item in args.interruption:
-        name, date = parse_interruption(item)
-        if name in interruptions:
-            raise SpecificationError(f"interruption name {name!r} is given twice")
-        interruptions[name] = date
-    df = select_rows(_read_csv(path, args.date), args.select, path, args.date)
+    path, df, interruptions = read_series(args)
     try:
-        df = window_rows(df, args.date, args.start, args.end, args.freq)
         spec = ITS(
             df, outcome=args.outcome, date=args.date, interruptions=interruptions,
             changes=args.changes, family=args.family, offset=args.offset,

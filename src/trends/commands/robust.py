@@ -32,22 +32,9 @@ def register(subparsers: Any) -> None:
         description="Fit the ITS model at every admissible placement of its interruptions "
         "(vectorised) and write the grid sorted by AIC as CSV and Markdown.",
     )
-    # the model options mirror `trends fit` (see trends.commands.fit)
-    p.add_argument("data", help="CSV file, one row per period")
-    p.add_argument("--outcome", required=True, help="outcome column")
-    p.add_argument("--date", required=True, help="date column (YYYY-MM, dates, or years)")
-    p.add_argument("--interruption", action="append", required=True, metavar="NAME=DATE",
-                   help="interruption name and first period, e.g. takeover=2021-08 (repeatable)")
-    p.add_argument("--changes", default="level+slope", choices=["level", "slope", "level+slope"],
-                   help="changes estimated at every interruption (default level+slope)")
-    p.add_argument("--family", default="gaussian",
-                   choices=["gaussian", "poisson", "negbin", "quasipoisson"])
-    p.add_argument("--offset", default=None, help="column used as log offset (count families)")
-    p.add_argument("--seasonality", default="none",
-                   help="none, month, quarter, fourier:K or fourier:K:PERIOD (default none)")
-    p.add_argument("--covariate", action="append", default=None, metavar="COL",
-                   help="extra covariate column (repeatable)")
-    p.add_argument("--freq", default=None, help="M, W, Q or Y (default: inferred from the dates)")
+    from trends.commands.fit import add_model_arguments
+
+    add_model_arguments(p)  # the data and model options of `trends fit`
     p.add_argument("--min-segment", type=int, default=3, metavar="N",
                    help="minimum used observations in every segment (default 3)")
     p.add_argument("--n-breaks", type=int, default=None, metavar="K",
@@ -92,18 +79,11 @@ def _markdown(grid: pd.DataFrame, args: argparse.Namespace, path: Path,
 def run(args: argparse.Namespace) -> int:
     """Run ``trends robust``; returns the exit status."""
     from trends.atomic import write_csv, write_text
-    from trends.commands.fit import _read_csv, parse_interruption
+    from trends.commands.fit import read_series
     from trends.its import ITS
     from trends.robust.grid import break_date_grid
 
-    path = Path(args.data)
-    interruptions: dict[str, str] = {}
-    for item in args.interruption:
-        name, date = parse_interruption(item)
-        if name in interruptions:
-            raise SpecificationError(f"interruption name {name!r} is given twice")
-        interruptions[name] = date
-    df = _read_csv(path, args.date)
+    path, df, interruptions = read_series(args)
     try:
         spec = ITS(
             df, outcome=args.outcome, date=args.date, interruptions=interruptions,
