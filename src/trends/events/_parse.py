@@ -59,6 +59,14 @@ def per_category(cat: pd.Categorical, func, missing) -> np.ndarray:
     return np.asarray(values)[cat.codes]
 
 
+def in_country(country_col: pd.Categorical, country: str | None) -> np.ndarray:
+    """Rows whose country name equals ``country`` (case and spaces ignored); all if ``None``."""
+    if country is None:
+        return np.ones(len(country_col), dtype=bool)
+    want = country.strip().casefold()
+    return per_category(country_col, lambda c: str(c).strip().casefold() == want, False)
+
+
 def combo_text(parts: Sequence[np.ndarray], render) -> pd.Categorical:
     """Text of each row's combination of integer ``parts``, rendered once per distinct combination.
 

@@ -122,12 +122,7 @@ def read(path: Path, country: str | None, rule: AcledRule, names: list[str]) -> 
                         _parse.category(table, "actor2"))
 
     country_col = _parse.category(table, "country")
-    if country is None:
-        in_country = np.ones(n, dtype=bool)
-    else:
-        want = country.strip().casefold()
-        in_country = _parse.per_category(country_col, lambda c: str(c).strip().casefold() == want,
-                                         False)
+    in_country = _parse.in_country(country_col, country)
 
     def date_text() -> pd.Categorical:
         dates = _parse.category(table, "event_date")

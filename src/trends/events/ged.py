@@ -141,14 +141,9 @@ def read(path: Path, country: str | None, rule: GedRule, names: list[str]) -> Ad
     group = _parse.pick((tov == 1) & gov_a, side_a, side_b)
 
     country_col = _parse.category(table, "country")
-    if country is None:
-        in_country = np.ones(n, dtype=bool)
-    else:
-        want = country.strip().casefold()
-        in_country = _parse.per_category(country_col, lambda c: str(c).strip().casefold() == want,
-                                         False)
-        if want.isdigit() and "country_id" in cols:
-            in_country |= _parse.numbers(table, "country_id") == float(want)
+    in_country = _parse.in_country(country_col, country)
+    if country is not None and country.strip().isdigit() and "country_id" in cols:
+        in_country |= _parse.numbers(table, "country_id") == float(country.strip())
 
     prec = (_parse.numbers(table, "date_prec") if "date_prec" in cols
             else np.full(n, np.nan))

@@ -91,12 +91,7 @@ def read(path: Path, country: str | None, rule: GtdRule, names: list[str]) -> Ad
     reasons = ["", "doubtterr == 1 (doubtful terrorism)"]
 
     country_col = _parse.category(table, "country_txt")
-    if country is None:
-        in_country = np.ones(n, dtype=bool)
-    else:
-        want = country.strip().casefold()
-        in_country = _parse.per_category(country_col, lambda c: str(c).strip().casefold() == want,
-                                         False)
+    in_country = _parse.in_country(country_col, country)
 
     def date_text() -> pd.Categorical:
         return _parse.combo_text([y, month, day], lambda a, b, c: f"{a}-{b:02d}-{c:02d}")
