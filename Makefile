@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install reproduce test bench clean-venv
+.PHONY: install reproduce test bench notebooks clean-venv
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ reproduce: $(STAMP)
 # nbval compares stored notebook outputs; tests/ holds unit, property and end-to-end tests.
 test: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest --nbval tests notebooks
+
+# re-execute the notebooks in place (after a change in what they show), without timing metadata
+notebooks: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python tools/run_notebooks.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_robust.py

@@ -26,6 +26,7 @@ def test_stored_executed_in_order_with_outputs(path):
     assert counts == list(range(1, len(code) + 1)), f"{path.name}: re-execute top to bottom"
     assert sum(bool(c["outputs"]) for c in code) >= len(code) // 2, f"{path.name}: no outputs"
     for c in code:
+        assert "execution" not in c["metadata"], f"{path.name}: run tools/run_notebooks.py"
         src = "".join(c["source"])
         assert "def " not in src and "class " not in src, f"{path.name}: logic belongs in trends"
         for out in c["outputs"]:

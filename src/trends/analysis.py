@@ -583,9 +583,10 @@ def interpret(effects: pd.DataFrame, model: str, unit: str = "attacks") -> str:
             direction = "higher" if pct >= 0 else "lower"
             ci = f"95% CI {r['level_rr_low']:.2f} to {r['level_rr_high']:.2f}"
             certain = ("the interval excludes 1" if r["level_rr_low"] > 1
-                       or r["level_rr_high"] < 1 else "the interval includes 1, i.e. no change")
+                       or r["level_rr_high"] < 1 else "the interval includes 1, so no change cannot be ruled out")
             out.append(f"At the {name} ({r['month']}) the monthly level of {unit} became "
-                       f"{abs(pct):.0f}% {direction} than the trend predicted (rate ratio "
+                       f"{abs(pct):.0f}% {direction} than the path without this interruption "
+                       f"predicted (rate ratio "
                        f"{r['level_rr']:.2f}, {ci}; {certain}).")
         if pd.notna(r.get("slope_rr", np.nan)):
             pct = 100 * (r["slope_rr"] - 1)
