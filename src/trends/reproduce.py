@@ -105,18 +105,27 @@ def stage_clean(ctx: Context) -> None:
             f"{len(result.alternatives)} alternative values")
 
 
-#: The pipeline, in order. Append later stages (models, figures, tables) here.
+def _deferred(function: str) -> Callable[[Context], None]:
+    """The stage function ``trends.outputs.<function>``, imported only when the stage runs
+    (the models, plotting and report modules are not needed to clean)."""
+
+    def run(ctx: Context) -> None:
+        from trends import outputs
+
+        getattr(outputs, function)(ctx)
+
+    return run
+
+
+#: The pipeline, in order. Append later stages here or with :func:`register_stage`.
 STAGES: list[Stage] = [
     Stage("clean", stage_clean, "clean data/raw into data/processed (panel, audit, ...)"),
-    # issue 4: stage functions live in trends.outputs (imported when the stage runs)
-    Stage("models", lambda ctx: __import__("trends.outputs", fromlist=["_"]).stage_models(ctx),
+    Stage("models", _deferred("stage_models"),
           "fit the main and robustness ITS models; coefficient tables -> results/"),
-    Stage("figures", lambda ctx: __import__("trends.outputs", fromlist=["_"]).stage_figures(ctx),
-          "every figure -> figures/ (PNG, SVG)"),
-    Stage("tables", lambda ctx: __import__("trends.outputs", fromlist=["_"]).stage_tables(ctx),
+    Stage("figures", _deferred("stage_figures"), "every figure -> figures/ (PNG, SVG)"),
+    Stage("tables", _deferred("stage_tables"),
           "effects, robustness, claims, coverage ... -> results/ (CSV, MD, TeX)"),
-    Stage("provenance",
-          lambda ctx: __import__("trends.outputs", fromlist=["_"]).stage_provenance(ctx),
+    Stage("provenance", _deferred("stage_provenance"),
           "input/output SHA-256, package versions, model specs -> results/provenance.json"),
 ]
 
