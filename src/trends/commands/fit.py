@@ -16,7 +16,7 @@ import pandas as pd
 
 from trends.errors import InputError, SpecificationError
 
-__all__ = ["register", "run", "add_model_arguments", "read_series", "read_csv",
+__all__ = ["register", "run", "add_model_arguments", "read_series", "read_csv", "build_spec",
            "parse_interruption", "add_select_argument", "select_rows", "add_window_arguments",
            "window_rows"]
 
@@ -103,6 +103,22 @@ def read_series(args: argparse.Namespace) -> tuple[Path, pd.DataFrame, dict[str,
     return path, df, interruptions
 
 
+def build_spec(args: argparse.Namespace, path: Path, df: pd.DataFrame,
+               interruptions: dict[str, str], **extra: Any) -> Any:
+    """The :class:`trends.ITS` specification of the shared model options (plus ``extra``);
+    specification errors name the input file."""
+    from trends.its import ITS
+
+    try:
+        return ITS(
+            df, outcome=args.outcome, date=args.date, interruptions=interruptions,
+            changes=args.changes, family=args.family, offset=args.offset,
+            seasonality=args.seasonality, covariates=args.covariate, freq=args.freq, **extra,
+        )
+    except SpecificationError as exc:
+        raise SpecificationError(f"{path}: {exc}") from None
+
+
 def add_select_argument(p: argparse.ArgumentParser) -> None:
     """Add ``--select COL=VALUE`` (repeatable), to fit one series of a long panel file."""
     p.add_argument("--select", action="append", default=None, metavar="COL=VALUE",
@@ -166,18 +182,10 @@ def read_csv(path: Path, date: str) -> pd.DataFrame:
 def run(args: argparse.Namespace) -> int:
     """Run ``trends fit``; returns the exit status."""
     from trends.atomic import write_csv, write_text
-    from trends.its import ITS
 
     path, df, interruptions = read_series(args)
-    try:
-        spec = ITS(
-            df, outcome=args.outcome, date=args.date, interruptions=interruptions,
-            changes=args.changes, family=args.family, offset=args.offset,
-            seasonality=args.seasonality, covariates=args.covariate, cov=args.cov,
-            errors=args.errors, freq=args.freq, alpha=args.alpha,
-        )
-    except SpecificationError as exc:
-        raise SpecificationError(f"{path}: {exc}") from None
+    spec = build_spec(args, path, df, interruptions, cov=args.cov, errors=args.errors,
+                      alpha=args.alpha)
     res = spec.fit()
     out = Path(args.out)
     table = res.table().reset_index()

@@ -79,17 +79,12 @@ def _markdown(grid: pd.DataFrame, args: argparse.Namespace, path: Path,
 def run(args: argparse.Namespace) -> int:
     """Run ``trends robust``; returns the exit status."""
     from trends.atomic import write_csv, write_text
-    from trends.commands.fit import read_series
-    from trends.its import ITS
+    from trends.commands.fit import build_spec, read_series
     from trends.robust.grid import break_date_grid
 
     path, df, interruptions = read_series(args)
+    spec = build_spec(args, path, df, interruptions)
     try:
-        spec = ITS(
-            df, outcome=args.outcome, date=args.date, interruptions=interruptions,
-            changes=args.changes, family=args.family, offset=args.offset,
-            seasonality=args.seasonality, covariates=args.covariate, freq=args.freq,
-        )
         grid = break_date_grid(spec, n_breaks=args.n_breaks, min_segment=args.min_segment,
                                progress=args.progress)
     except SpecificationError as exc:
