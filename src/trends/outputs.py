@@ -152,7 +152,7 @@ def stage_figures(ctx: Any) -> None:
         unit = "attacks per month" if spec.measure == "attacks" else "people killed per month"
         figs[f"its_{spec.name}"] = plot.plot_its(
             res, title=spec.title, ylabel=unit, source="PICSS monthly figures (national); "
-            f"NB2 ITS, HAC SE", version=v)[0]
+            "NB2 ITS, HAC SE", version=v)[0]
     rob = analysis.robustness_table(f["robust"], f["robust_specs"])
     main_rows = analysis.robustness_table(f["main"], f["main_specs"])
     forest = pd.concat([main_rows, rob], ignore_index=True)

@@ -50,7 +50,7 @@ _PATTERNS: list[tuple[re.Pattern[str], Freq, str]] = [
     # (regex, freq, group order): "ys" = year then sub-period, "sy" = sub-period then year
     (re.compile(rf"^(\d{{4}}){_SEP}(\d{{1,2}})$"), "M", "ys"),
     (re.compile(r"^(\d{4})(\d{2})$"), "M", "ys"),  # 202201 (compact month)
-    (re.compile(rf"^(\d{{4}})-(\d{{2}})-01(?:[T ]00:00(?::00)?)?$"), "M", "ys"),
+    (re.compile(r"^(\d{4})-(\d{2})-01(?:[T ]00:00(?::00)?)?$"), "M", "ys"),
     (re.compile(rf"^(\d{{1,2}}){_SEP}(\d{{4}})$"), "M", "sy"),
     (re.compile(rf"^({_MON})\.?(?:{_SEP}|\s*)(\d{{4}}|\d{{2}})$"), "M", "sy"),
     (re.compile(rf"^(\d{{4}}){_SEP}({_MON})\.?$"), "M", "ys"),

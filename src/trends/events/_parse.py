@@ -14,7 +14,6 @@ from trends.errors import InputError
 
 from ._io import record_line
 
-
 #: Arrow type of low-cardinality text columns (names, places): parsed straight to categories.
 CATEGORY = pa.dictionary(pa.int32(), pa.string())
 
