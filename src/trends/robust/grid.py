@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from trends.errors import SpecificationError
-from trends.robust.engine import BatchFit, fit_batch
+from trends.robust.engine import BatchFit, BreakColumns, fit_batch
 from trends.robust.problem import (
     BreakProblem,
     admissible_placements,
@@ -28,8 +28,9 @@ from trends.robust.problem import (
 
 __all__ = ["break_date_grid", "profile", "plot_grid", "refit_loop", "fit_placements"]
 
-#: upper bound on the floats held by one batch of break columns (~64 MB)
-_CHUNK_FLOATS = 1_000_000
+#: floats of break columns per batch (``m n`` per fit): small enough for every ``B x n`` array
+#: of a batch to stay in cache (larger batches are slower, not faster)
+_CHUNK_FLOATS = 270_000
 
 
 def _check_min_segment(problem: BreakProblem, min_segment: int) -> int:
@@ -69,6 +70,12 @@ def fit_placements(
     column moves by a multiple of the level column) and so give the same fit: each such class
     is fitted once, at the first observed period, and the level estimates of the others follow
     exactly, ``level(b) = level(b_r) - slope (b_r - b)``. Slope-only breaks are not merged.
+
+    Count families are fitted coarse to fine (:func:`_continuation`): a sparse subset of the
+    designs from the fit without breaks, then each remaining design from the coefficients
+    interpolated between its two nearest already fitted neighbours (same earlier breaks, last
+    break moved), which are close to its optimum, so that Newton's method needs few steps.
+    Starting values change the number of iterations only, not the optimum.
     """
     from tqdm.auto import tqdm
 
@@ -79,24 +86,39 @@ def fit_placements(
     n = len(problem.y)
     q = problem.base.shape[1]
     base = problem.base.to_numpy(dtype=float)
-    params = np.empty((B, m))
+    full = np.full((B, q + m), np.nan)
     llf, aic, bic = np.empty(B), np.empty(B), np.empty(B)
     conv = np.empty(B, dtype=bool)
     alphas = np.empty(B) if problem.family == "negbin" else None
     qscale = quasi_scale(problem) if problem.family == "quasipoisson" else None
-    slices = list(_chunks(B, m * n))
+    if problem.family == "gaussian" or (problem.family == "negbin" and alpha is None):
+        # closed form, or coefficients alternating with the dispersion (whose start is the fit
+        # without breaks): no use for interpolated starting values
+        stages = [(np.arange(B), None, None, None)]
+    else:
+        stages = _continuation(reps)
+    weight = np.bincount(inverse, minlength=B)
     with tqdm(total=len(placements), desc=desc, disable=not progress, unit="fit") as bar:
-        for sl in slices:
-            res: BatchFit = fit_batch(
-                problem.y, base, problem.break_columns(reps[sl]),
-                family=problem.family, offset=problem.offset, alpha=alpha,
-                quasi_scale=qscale,
-            )
-            params[sl] = res.params[:, q:]
-            llf[sl], aic[sl], bic[sl], conv[sl] = res.llf, res.aic, res.bic, res.converged
-            if alphas is not None and res.alpha is not None:
-                alphas[sl] = res.alpha
-            bar.update(int(np.sum((inverse >= sl.start) & (inverse < sl.stop))))
+        for rows, lo, hi, frac in stages:
+            for sl in _chunks(len(rows), m * n):
+                idx = rows[sl]
+                start = None
+                if lo is not None:
+                    start = full[lo[sl]] + (full[hi[sl]] - full[lo[sl]]) * frac[sl, None]
+                cols = (problem.break_columns(reps[idx]) if problem.family == "gaussian" else
+                        BreakColumns(problem.positions, reps[idx], problem.changes))
+                res: BatchFit = fit_batch(
+                    problem.y, base, cols,
+                    family=problem.family, offset=problem.offset, alpha=alpha,
+                    quasi_scale=qscale, start=start,
+                )
+                full[idx] = res.params
+                llf[idx], aic[idx], bic[idx], conv[idx] = (res.llf, res.aic, res.bic,
+                                                           res.converged)
+                if alphas is not None and res.alpha is not None:
+                    alphas[idx] = res.alpha
+                bar.update(int(weight[idx].sum()))
+    params = full[:, q:]
     # back to every placement; shift level estimates to each placement's own break date
     out = params[inverse].copy()
     i = 0
@@ -108,6 +130,49 @@ def fit_placements(
         i += len(ch)
     return (out, llf[inverse], aic[inverse], bic[inverse], conv[inverse],
             None if alphas is None else alphas[inverse])
+
+
+#: coarsest spacing (in designs along the last break) of the coarse-to-fine fitting order
+_STRIDE = 8
+
+
+def _continuation(reps: np.ndarray
+                  ) -> list[tuple[np.ndarray, np.ndarray | None, np.ndarray | None,
+                                  np.ndarray | None]]:
+    """Coarse-to-fine order of the (lexicographically sorted) designs ``reps``.
+
+    Designs sharing all but the last break form a run, sorted by the last break. Stage 0 holds
+    every ``_STRIDE``-th design of each run and its last one (started from the fit without
+    breaks); stage ``l`` the designs at multiples of ``_STRIDE / 2**l`` not fitted yet, each
+    with the indices ``lo``, ``hi`` of its nearest fitted neighbours on either side and the
+    fraction ``frac`` of the way from ``lo`` to ``hi`` (linear interpolation in the break date).
+    Returns ``(rows, lo, hi, frac)`` per stage (``None``s for stage 0).
+    """
+    B = len(reps)
+    new_run = np.ones(B, dtype=bool)
+    if B > 1:
+        new_run[1:] = np.any(reps[1:, :-1] != reps[:-1, :-1], axis=1)
+    run_start = np.maximum.accumulate(np.where(new_run, np.arange(B), 0))
+    run_id = np.cumsum(new_run) - 1
+    run_last = np.flatnonzero(np.append(new_run[1:], True))[run_id]
+    r = np.arange(B) - run_start
+    last = reps[:, -1].astype(float)
+    level0 = (r % _STRIDE == 0) | (np.arange(B) == run_last)
+    stages: list[tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | None]]
+    stages = [(np.flatnonzero(level0), None, None, None)]
+    done = level0
+    h = _STRIDE // 2
+    while h >= 1:
+        rows = np.flatnonzero(~done & (r % h == 0))
+        if len(rows):
+            lo = rows - h
+            hi = np.minimum(rows + h, run_last[rows])
+            frac = (last[rows] - last[lo]) / (last[hi] - last[lo])
+            stages.append((rows, lo, hi, frac))
+            done = done.copy()
+            done[rows] = True
+        h //= 2
+    return stages
 
 
 def _representatives(problem: BreakProblem, placements: np.ndarray
