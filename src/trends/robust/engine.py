@@ -621,9 +621,11 @@ def _fit_counts(
     if np.any(y < 0):
         raise SpecificationError("count families need non-negative outcomes")
     off = np.zeros(n) if offset is None else offset
+    _reserve_heap(8 * B * n * p)
     kbase = _memo("outer", base.tobytes() + repr(base.shape).encode(),
                   lambda: _outer_base(base))
-    disjoint = _disjoint_columns(base)
+    disjoint = _memo("disjoint", base.tobytes() + repr(base.shape).encode(),
+                     lambda: _disjoint_columns(base))
     others = np.setdiff1d(np.arange(p), disjoint)
     negbin = family == "negbin"
     profile = negbin and alpha is None
@@ -682,7 +684,13 @@ def _fit_counts(
         else:
             w = mua
         # IRLS working response z = eta - offset + (y - mu)/mu; only w*z is needed
-        wz = w * (etaa - off + (Ya - mua) / mua) if negbin else mua * (etaa - off) + (Ya - mua)
+        if negbin:
+            wz = w * (etaa - off + (Ya - mua) / mua)
+        else:  # mu (eta - offset) + y - mu, with one temporary
+            wz = np.subtract(etaa, off)
+            wz *= mua
+            wz += Ya
+            wz -= mua
         if isinstance(ex, BreakColumns):
             A = _gram_breaks(w, base, kbase, ex, len(active))
             if it > 0 and len(disjoint) > 1:  # rank was judged on the full factorisation
@@ -696,7 +704,8 @@ def _fit_counts(
             well_posed = piv > _RCOND
         old = params[active]
         params[active] = new
-        etaa = _linear(new, base, ex) + off
+        etaa = _linear(new, base, ex)
+        etaa += off
         bad = ~np.all(np.isfinite(new), axis=1) | np.any(etaa > _ETA_MAX, axis=1)
         np.minimum(etaa, _ETA_MAX, out=etaa)
         mua = np.exp(etaa)
@@ -763,6 +772,20 @@ def _fit_counts(
         scale=scale,
         converged=converged,
     )
+
+
+def _reserve_heap(nbytes: int) -> None:
+    """Let the allocator serve this batch's temporaries from its heap.
+
+    Every iteration allocates and frees a few dozen ``B x n`` arrays. glibc hands out blocks
+    above its mmap threshold (128 KiB until it has seen a larger block freed) as fresh pages
+    from the kernel, which page-fault on first touch, and returns them when freed, so each
+    such temporary costs page faults again: a third of the run time for a grid in a fresh
+    process. Freeing one large (untouched, so free) block raises the threshold above the
+    batch's arrays, as glibc does by itself for later calls anyway. Harmless elsewhere.
+    """
+    block = np.empty(max(0, min(int(nbytes), 32 << 20)) // 8)
+    del block
 
 
 def _count_llf(Y: np.ndarray, mu: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:

@@ -30,7 +30,7 @@ __all__ = ["break_date_grid", "profile", "plot_grid", "refit_loop", "fit_placeme
 
 #: floats of break columns per batch (``m n`` per fit): small enough for every ``B x n`` array
 #: of a batch to stay in cache (larger batches are slower, not faster)
-_CHUNK_FLOATS = 270_000
+_CHUNK_FLOATS = 600_000
 
 
 def _check_min_segment(problem: BreakProblem, min_segment: int) -> int:
