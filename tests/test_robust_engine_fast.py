@@ -119,10 +119,12 @@ def test_continuation_covers_every_design_once_after_its_neighbours():
         assert not seen[rows].any()
         if lo is not None:
             assert seen[lo].all() and seen[hi].all()
-            same = np.all(reps[lo, :-1] == reps[rows, :-1], axis=1) & np.all(
-                reps[hi, :-1] == reps[rows, :-1], axis=1)
-            assert same.all()
-            assert np.all((reps[lo, -1] < reps[rows, -1]) & (reps[rows, -1] < reps[hi, -1]))
+            # neighbours along the last break (same earlier breaks) or, for the coarse level,
+            # along the previous break
+            for c in (-1, -2):
+                same = np.all(np.delete(reps[lo] == reps[rows], c, axis=1), axis=1)
+                between = (reps[lo, c] < reps[rows, c]) & (reps[rows, c] < reps[hi, c])
+                assert np.all(between[same])
             assert np.all((frac > 0) & (frac < 1))
         seen[rows] = True
     assert seen.all()

@@ -141,38 +141,63 @@ def _continuation(reps: np.ndarray
                                   np.ndarray | None]]:
     """Coarse-to-fine order of the (lexicographically sorted) designs ``reps``.
 
-    Designs sharing all but the last break form a run, sorted by the last break. Stage 0 holds
-    every ``_STRIDE``-th design of each run and its last one (started from the fit without
-    breaks); stage ``l`` the designs at multiples of ``_STRIDE / 2**l`` not fitted yet, each
-    with the indices ``lo``, ``hi`` of its nearest fitted neighbours on either side and the
-    fraction ``frac`` of the way from ``lo`` to ``hi`` (linear interpolation in the break date).
-    Returns ``(rows, lo, hi, frac)`` per stage (``None``s for stage 0).
+    Designs sharing all but the last break form a run, sorted by the last break. The coarse
+    level holds every ``_STRIDE``-th design of each run and its last one; level ``l`` the designs
+    at multiples of ``_STRIDE / 2**l`` not fitted yet, each with the indices ``lo``, ``hi`` of its
+    nearest fitted neighbours on either side and the fraction ``frac`` of the way from ``lo`` to
+    ``hi`` (linear interpolation in the break date). With several breaks the coarse level is
+    itself ordered the same way along the previous break (designs at the same place in their
+    runs), so that only a small fraction starts from the fit without breaks.
+    Returns ``(rows, lo, hi, frac)`` per stage (``None``s for the first).
     """
-    B = len(reps)
+    B, k = reps.shape
+    pos = np.arange(B)
     new_run = np.ones(B, dtype=bool)
     if B > 1:
         new_run[1:] = np.any(reps[1:, :-1] != reps[:-1, :-1], axis=1)
-    run_start = np.maximum.accumulate(np.where(new_run, np.arange(B), 0))
-    run_id = np.cumsum(new_run) - 1
-    run_last = np.flatnonzero(np.append(new_run[1:], True))[run_id]
-    r = np.arange(B) - run_start
-    last = reps[:, -1].astype(float)
-    level0 = (r % _STRIDE == 0) | (np.arange(B) == run_last)
+    stages, r, last = _strided(pos, new_run, reps[:, -1].astype(float))
+    if k < 2 or B < 2:
+        return stages
+    rows0 = stages[0][0]
+    # place in its run (the run's last design apart): designs at the same place in runs that
+    # differ in the previous break only are neighbours along that break
+    label = np.where(last, -1, r)[rows0]
+    keys = np.column_stack([label, reps[rows0, :-2]])
+    order = np.lexsort((reps[rows0, -2],) + tuple(keys.T[::-1]))
+    rows0, keys = rows0[order], keys[order]
+    new_group = np.ones(len(rows0), dtype=bool)
+    new_group[1:] = np.any(keys[1:] != keys[:-1], axis=1)
+    sub, _, _ = _strided(rows0, new_group, reps[rows0, -2].astype(float))
+    return sub + stages[1:]
+
+
+def _strided(rows: np.ndarray, new_group: np.ndarray, x: np.ndarray
+             ) -> tuple[list[tuple[np.ndarray, np.ndarray | None, np.ndarray | None,
+                                   np.ndarray | None]], np.ndarray, np.ndarray]:
+    """Stages of :func:`_continuation` for ``rows`` in order, in groups starting where
+    ``new_group``, each group sorted by (strictly increasing) ``x``. Also returns each row's
+    place in its group and whether it is its group's last."""
+    n = len(rows)
+    pos = np.arange(n)
+    gstart = np.maximum.accumulate(np.where(new_group, pos, 0))
+    glast = np.flatnonzero(np.append(new_group[1:], True))[np.cumsum(new_group) - 1]
+    r = pos - gstart
+    is_last = pos == glast
+    done = (r % _STRIDE == 0) | is_last
     stages: list[tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | None]]
-    stages = [(np.flatnonzero(level0), None, None, None)]
-    done = level0
+    stages = [(rows[done], None, None, None)]
     h = _STRIDE // 2
     while h >= 1:
-        rows = np.flatnonzero(~done & (r % h == 0))
-        if len(rows):
-            lo = rows - h
-            hi = np.minimum(rows + h, run_last[rows])
-            frac = (last[rows] - last[lo]) / (last[hi] - last[lo])
-            stages.append((rows, lo, hi, frac))
+        sel = np.flatnonzero(~done & (r % h == 0))
+        if len(sel):
+            lo = sel - h
+            hi = np.minimum(sel + h, glast[sel])
+            frac = (x[sel] - x[lo]) / (x[hi] - x[lo])
+            stages.append((rows[sel], rows[lo], rows[hi], frac))
             done = done.copy()
-            done[rows] = True
+            done[sel] = True
         h //= 2
-    return stages
+    return stages, r, is_last
 
 
 def _representatives(problem: BreakProblem, placements: np.ndarray
