@@ -130,3 +130,17 @@ def test_continuation_covers_every_design_once_after_its_neighbours():
     assert seen.all()
     single = _continuation(np.arange(5, 30)[:, None])
     assert sum(len(s[0]) for s in single) == 25
+
+
+@pytest.mark.parametrize("family", ["poisson", "negbin"])
+def test_break_columns_flag_unidentifiable_designs(setup, family):
+    t, base, _, changes, offset, data = setup
+    y = data[family]
+    # two breaks on the same date (duplicate columns), one past the last observation (a zero
+    # column), and a slope over a single observation (level and slope columns proportional)
+    at = np.array([[30, 30], [20, 500], [12, 30], [30, 86]])
+    res = fit_batch(y, base, BreakColumns(t, at, changes), family=family, offset=offset)
+    dense = fit_batch(y, base, _columns(t, at, changes), family=family, offset=offset)
+    np.testing.assert_array_equal(np.isnan(res.params).all(axis=1),
+                                  np.isnan(dense.params).all(axis=1))
+    assert np.isnan(res.params[[0, 1, 3]]).all() and not np.isnan(res.llf[2])

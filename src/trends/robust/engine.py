@@ -379,20 +379,28 @@ def _disjoint_columns(base: np.ndarray) -> np.ndarray:
 
 
 def _solve_eliminated(A: np.ndarray, rhs: np.ndarray, diag: np.ndarray, rest: np.ndarray
-                      ) -> np.ndarray:
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """Solve ``A x = rhs`` (``A``: ``p x p x B``) when ``A[diag][:, diag]`` is diagonal: the
     ``diag`` unknowns are eliminated (block Gaussian elimination) and only the small Schur
-    complement on ``rest`` is factorised."""
+    complement on ``rest`` is factorised.
+
+    Also returns the smallest pivot of the Jacobi-scaled ``A`` factorised in the order
+    ``diag`` then ``rest``, as :func:`_cholesky_solve_t` reports it (the ``diag`` pivots are 1;
+    the others are those of the complement rescaled from its own diagonal to ``A``'s).
+    """
     dD = A[diag, diag]  # len(diag) x B
     ARD = A[rest][:, diag]  # r x d x B
     H = ARD / dD[None]
     rT = rhs.T
     S = A[rest][:, rest] - np.einsum("idb,jdb->ijb", H, ARD)
-    xR, _ = _cholesky_solve_t(S, (rT[rest] - np.einsum("idb,db->ib", H, rT[diag])).T)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a zero column: NaN, not identified
+        ratio = np.diagonal(S).T / np.abs(np.diagonal(A).T[rest])  # r x B
+    xR, piv = _cholesky_solve_t(S, (rT[rest] - np.einsum("idb,db->ib", H, rT[diag])).T,
+                                scale=ratio)
     x = np.empty_like(rhs)
     x[:, rest] = xR
     x[:, diag] = ((rT[diag] - np.einsum("idb,bi->db", ARD, xR)) / dD).T
-    return x
+    return x, np.minimum(piv, 1.0)
 
 
 def _xt_breaks(v: np.ndarray, base: np.ndarray, br: BreakColumns) -> np.ndarray:
@@ -492,9 +500,11 @@ def _cholesky_solve(G: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndar
     return _cholesky_solve_t(np.ascontiguousarray(G.transpose(1, 2, 0)), rhs)
 
 
-def _cholesky_solve_t(A: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _cholesky_solve_t(A: np.ndarray, rhs: np.ndarray, scale: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_cholesky_solve` for ``A`` given as ``p x p x B`` (batch last, contiguous; only
-    its lower triangle is read, and it is overwritten by the factor)."""
+    its lower triangle is read, and it is overwritten by the factor). The pivots are
+    multiplied by ``scale`` (``p x B``) when given."""
     p, _, B = A.shape
     d = np.sqrt(np.abs(np.diagonal(A).T))  # p x B
     d[d == 0] = 1.0
@@ -520,6 +530,8 @@ def _cholesky_solve_t(A: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.nd
         for j in range(p - 1, -1, -1):
             x[j] -= np.einsum("kb,kb->b", A[j + 1:, j], x[j + 1:])
             x[j] /= A[j, j]
+    if scale is not None:
+        piv *= scale
     return x.T / d.T, np.min(piv, axis=0)
 
 
@@ -693,8 +705,8 @@ def _fit_counts(
             wz -= mua
         if isinstance(ex, BreakColumns):
             A = _gram_breaks(w, base, kbase, ex, len(active))
-            if it > 0 and len(disjoint) > 1:  # rank was judged on the full factorisation
-                new = _solve_eliminated(A, _xt(wz, base, ex), disjoint, others)
+            if len(disjoint) > 1:
+                new, piv = _solve_eliminated(A, _xt(wz, base, ex), disjoint, others)
             else:
                 new, piv = _cholesky_solve_t(A, _xt(wz, base, ex))
         else:
