@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from trends.errors import InputError, SpecificationError
+from trends.schema import PANEL_KEYS
 
 __all__ = ["register", "run", "add_model_arguments", "read_series", "read_csv", "build_spec",
            "parse_interruption", "add_select_argument", "select_rows", "add_window_arguments",
@@ -153,8 +154,9 @@ def select_rows(df: pd.DataFrame, selections: list[str] | None, path: Path,
     if out.empty:
         raise InputError("no row matches --select " + " ".join(selections), path=path)
     if date in out.columns and out[date].duplicated().any():
-        varying = [c for c in out.columns if c not in {date} and out[c].nunique() > 1
-                   and c not in {"value", "url", "n_reports", "n_alternatives", "flag"}]
+        # in a panel file the key columns tell series apart (not value or provenance columns)
+        keys = [c for c in PANEL_KEYS if c in out.columns] or list(out.columns)
+        varying = [c for c in keys if c != date and out[c].nunique() > 1]
         raise InputError("--select leaves several rows per date", path=path, field=date,
                          expected="one row per date; also select on " + ", ".join(varying))
     return out.reset_index(drop=True)
