@@ -39,6 +39,8 @@ import numpy as np
 import pandas as pd
 
 from trends.errors import SpecificationError
+from trends.families import FAMILIES as _FAMILY_REGISTRY
+from trends.families import get_family
 
 __all__ = [
     "Design",
@@ -444,8 +446,9 @@ def seasonal_columns(
 
 
 # --------------------------------------------------------------------------- building
-FAMILIES: tuple[str, ...] = ("gaussian", "poisson", "negbin", "quasipoisson")
-COUNT_FAMILIES: frozenset[str] = frozenset({"poisson", "negbin", "quasipoisson"})
+#: family names (kept for compatibility; the registry is :data:`trends.families.FAMILIES`)
+FAMILIES: tuple[str, ...] = tuple(_FAMILY_REGISTRY)
+COUNT_FAMILIES: frozenset[str] = frozenset(n for n, f in _FAMILY_REGISTRY.items() if f.counts)
 
 
 def _did_you_mean(name: str, options: Sequence[str]) -> str:
@@ -537,19 +540,17 @@ def build_design(
     """
     if not isinstance(data, pd.DataFrame):
         raise SpecificationError(f"data must be a pandas DataFrame (saw {type(data).__name__})")
-    if not isinstance(family, str) or family.lower() not in FAMILIES:
-        raise SpecificationError(
-            f"family {family!r} is not valid; expected one of {list(FAMILIES)}"
-        )
-    family = family.lower()
+    fam = get_family(family)
+    family = fam.name
     _require_column(data, outcome, "outcome")
     _require_column(data, date, "date")
     if offset is not None:
         _require_column(data, offset, "offset")
-        if family == "gaussian":
+        if not fam.offsets_allowed:
             raise SpecificationError(
-                "an offset needs a log-link count family (poisson, negbin, quasipoisson); for a "
-                "gaussian model divide the outcome by the exposure instead"
+                "an offset needs a log-link count family ("
+                + ", ".join(n for n, f in _FAMILY_REGISTRY.items() if f.offsets_allowed)
+                + f"); for a {family} model divide the outcome by the exposure instead"
             )
     if covariates is None:
         covariates = []
@@ -708,16 +709,7 @@ def build_design(
     if used.sum() == 0:
         raise SpecificationError(f"outcome column '{outcome}' has no usable (non-missing) values")
 
-    if family in COUNT_FAMILIES:
-        yu = y_full[used]
-        pu = periods_full[used]
-        bad = (yu < 0) | (yu != np.floor(yu))
-        if bad.any():
-            j = int(np.flatnonzero(bad)[0])
-            raise SpecificationError(
-                f"family '{family}' needs non-negative integer counts; outcome '{outcome}' is "
-                f"{yu[j]:g} at {pu[j]}"
-            )
+    fam.check_outcome(y_full[used], periods_full[used], outcome)
 
     # ---- enough points per segment (per series)
     bounds = sorted(ipers.items(), key=lambda kv: kv[1])

@@ -38,8 +38,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trends.design import FAMILIES, Design, build_design
+from trends.design import Design, build_design
 from trends.errors import SpecificationError
+from trends.families import get_family, overdispersed
+from trends.fitrecord import FitRecord, record_from_statsmodels
 
 __all__ = ["ITS", "parse_cov", "parse_errors", "default_hac_lags"]
 
@@ -222,14 +224,15 @@ class ITS:
             family=family, offset=offset, seasonality=seasonality, covariates=covariates,
             group=group, treated=treated, control=control, freq=freq,
         )
-        fam = self._design.family
-        if self._cov[0] in {"HC1", "HC2", "HC3"} and fam != "gaussian":
+        family = get_family(self._design.family)
+        fam = family.name
+        if self._cov[0] in _HC and self._cov[0] not in family.robust_hc_variants:
             raise SpecificationError(
                 f"cov={self._cov[0]!r} is only available for the gaussian family; statsmodels "
                 f"computes only HC0 for '{fam}' models (use 'HC0' or 'hac')"
             )
         if self._errors is not None:
-            if fam != "gaussian":
+            if not family.arma_errors:
                 raise SpecificationError(
                     f"errors={errors!r} (ARMA errors) needs family='gaussian' (saw '{fam}'); "
                     "use cov='hac' for autocorrelation-robust inference with count models"
@@ -355,70 +358,39 @@ def _unit_codes(design: Design) -> np.ndarray:
 
 def _estimate(
     design: Design, cov: tuple[str, int | None, bool], errors: tuple[int, int] | None
-) -> Any:
-    """Fit with statsmodels and return the statsmodels results object."""
-    import statsmodels.api as sm
-
-    y, X, off, fam = design.y, design.X, design.offset, design.family
-    args = _cov_args(cov, design)
-    if fam == "gaussian" and errors is None:
-        return sm.OLS(y, X).fit(**args)
-    if fam == "gaussian":
-        from statsmodels.tsa.statespace.sarimax import SARIMAX
-
-        p, q = errors
-        # sigma2 concentrated out of the likelihood: same optimum, far faster and better
-        # conditioned than optimising it jointly
-        model = SARIMAX(design.y_full, exog=design.X_full, order=(p, 0, q), trend="n",
-                        concentrate_scale=True)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # convergence is checked below
-            # statsmodels' default L-BFGS tolerances stop early on this poorly scaled problem
-            # (trend 1..n next to the intercept): tighten them, then polish with BFGS.
-            res = model.fit(disp=False, maxiter=2000, pgtol=1e-10, factr=10.0)
-            polish = model.fit(start_params=np.asarray(res.params), method="bfgs",
-                               disp=False, maxiter=2000, gtol=1e-8)
-            if np.isfinite(polish.llf) and polish.llf > res.llf:
-                res = polish
-        if not res.mle_retvals.get("converged", True):
-            warnings.warn("ARMA-error model did not converge; treat results with care",
-                          RuntimeWarning, stacklevel=3)
-        return res
-    if fam in {"poisson", "quasipoisson"}:
-        model = sm.GLM(y, X, family=sm.families.Poisson(), offset=off)
-        kw = dict(args)
-        if fam == "quasipoisson":
-            kw["scale"] = "X2"
-        return model.fit(**kw)
-    if fam == "negbin":
-        poisson = sm.GLM(y, X, family=sm.families.Poisson(), offset=off).fit(**args)
-        if not _overdispersed(y, np.asarray(poisson.fittedvalues)):
-            # The NB2 likelihood's slope in alpha at alpha = 0 is 1/2 sum((y - mu)^2 - y)
-            # (Cameron & Trivedi 2013, sec. 3.4): when it is <= 0 the MLE of alpha is on the
-            # boundary, where NB2 is the Poisson model. Optimising log(alpha) towards -inf
-            # would be slow and end with a singular Hessian, so report the Poisson fit.
-            warnings.warn("no overdispersion: the NB2 alpha estimate is on the boundary 0, "
-                          "where NB2 is Poisson; reporting the Poisson fit (alpha = 0)",
-                          RuntimeWarning, stacklevel=3)
-            return poisson
-        model = sm.NegativeBinomial(y, X, loglike_method="nb2", offset=off)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            # BFGS from statsmodels' Poisson start values (Newton from there can step to a
-            # negative alpha), then Newton from the BFGS optimum to polish the gradient to ~0.
-            first = model.fit(method="bfgs", maxiter=2000, disp=False)
-            res = model.fit(start_params=np.asarray(first.params), method="newton",
-                            maxiter=100, disp=False, **args)
-            if not (np.all(np.isfinite(np.asarray(res.params))) and res.llf >= first.llf - 1e-6):
-                res = model.fit(start_params=np.asarray(first.params), method="bfgs",
-                                maxiter=2000, disp=False, **args)
-        if not res.mle_retvals.get("converged", True):
-            warnings.warn("negative binomial fit did not converge; treat results with care",
-                          RuntimeWarning, stacklevel=3)
-        return res
-    raise SpecificationError(f"family {fam!r} is not valid; expected one of {list(FAMILIES)}")
+) -> FitRecord:
+    """Fit with statsmodels and return the typed :class:`~trends.fitrecord.FitRecord`."""
+    family = get_family(design.family)
+    k = len(design.terms)
+    if errors is not None:
+        return _estimate_arma(design, errors, k)
+    return family.fit(design.y, design.X, design.offset, _cov_args(cov, design), k=k)
 
 
-def _overdispersed(y: np.ndarray, mu: np.ndarray) -> bool:
-    """True when the NB2 score for alpha at 0, 1/2 sum((y - mu)^2 - y), is positive."""
-    return bool(np.sum((y - mu) ** 2 - y) > 0)
+def _estimate_arma(design: Design, errors: tuple[int, int], k: int) -> FitRecord:
+    """Gaussian regression with ARMA errors by exact ML (SARIMAX on the full calendar)."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    p, q = errors
+    # sigma2 concentrated out of the likelihood: same optimum, far faster and better
+    # conditioned than optimising it jointly
+    model = SARIMAX(design.y_full, exog=design.X_full, order=(p, 0, q), trend="n",
+                    concentrate_scale=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence is checked below
+        # statsmodels' default L-BFGS tolerances stop early on this poorly scaled problem
+        # (trend 1..n next to the intercept): tighten them, then polish with BFGS.
+        res = model.fit(disp=False, maxiter=2000, pgtol=1e-10, factr=10.0)
+        polish = model.fit(start_params=np.asarray(res.params), method="bfgs",
+                           disp=False, maxiter=2000, gtol=1e-8)
+        if np.isfinite(polish.llf) and polish.llf > res.llf:
+            res = polish
+    rec = record_from_statsmodels(res, k, get_family(design.family), errors=True,
+                                  df_resid=float(design.nobs - len(np.asarray(res.params)) - 1))
+    if not rec.converged:
+        warnings.warn("ARMA-error model did not converge; treat results with care",
+                      RuntimeWarning, stacklevel=4)
+    return rec
+
+
+_overdispersed = overdispersed  # moved to trends.families

@@ -26,7 +26,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError, dataclass
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,8 @@ from scipy import stats
 
 from trends.design import PERIODS_PER_YEAR, Design
 from trends.errors import SpecificationError
+from trends.families import Family, get_family
+from trends.fitrecord import FitRecord
 
 __all__ = ["ITSResults", "Diagnostics", "format_markdown_table"]
 
@@ -75,6 +77,7 @@ class Diagnostics:
         )
 
 
+@dataclass(frozen=True, eq=False, repr=False)
 class ITSResults:
     """Immutable results of :meth:`trends.ITS.fit` (see the module docstring for conventions).
 
@@ -82,50 +85,66 @@ class ITSResults:
     ----------
     spec
         The :class:`trends.ITS` specification that was fitted.
-    sm_result
-        The statsmodels results object.
+    fit
+        The typed :class:`~trends.fitrecord.FitRecord` the estimation produced.
+
+    Examples
+    --------
+    >>> import pandas as pd, trends
+    >>> df = pd.DataFrame({"month": pd.period_range("2020-01", periods=24, freq="M"),
+    ...                    "y": [10, 12, 11, 13, 12, 14, 13, 15, 14, 16, 15, 17,
+    ...                          9, 10, 9, 11, 10, 12, 11, 12, 12, 13, 12, 14]})
+    >>> res = trends.ITS(df, outcome="y", date="month", family="poisson",
+    ...                  interruptions={"policy": "2021-01"}).fit()
+    >>> round(float(res.table().loc["level[policy]", "ratio"]), 3)
+    0.656
     """
 
-    def __init__(self, spec: Any, sm_result: Any) -> None:
-        design: Design = spec.design()
-        k = len(design.terms)
-        res = sm_result
-        params = np.asarray(res.params, dtype=float)[:k].copy()
-        cov = np.asarray(res.cov_params(), dtype=float)[:k, :k].copy()
-        bse = np.asarray(res.bse, dtype=float)[:k].copy()
-        pvals = np.asarray(res.pvalues, dtype=float)[:k].copy()
-        for a in (params, cov, bse, pvals):
-            a.setflags(write=False)
-        fam = design.family
-        object.__setattr__(self, "_spec", spec)
-        object.__setattr__(self, "_res", res)
-        object.__setattr__(self, "_design", design)
-        object.__setattr__(self, "_k", k)
-        object.__setattr__(self, "_b", params)
-        object.__setattr__(self, "_V", cov)
-        object.__setattr__(self, "_bse", bse)
-        object.__setattr__(self, "_p", pvals)
-        object.__setattr__(self, "_use_t", bool(getattr(res, "use_t", False)))
-        object.__setattr__(self, "_log_link", fam != "gaussian")
-        nobs = design.nobs
-        if spec.errors is not None:  # + 1: the concentrated innovation variance
-            df_resid = float(nobs - len(np.asarray(res.params)) - 1)
-        else:
-            df_resid = float(res.df_resid)
-        object.__setattr__(self, "_df_resid", df_resid)
+    spec: Any
+    fit: FitRecord
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"ITSResults is immutable; cannot set {name!r}")
+    # private views of the record (short names used by the computations below)
+    @property
+    def _design(self) -> Design:
+        return self.spec.design()  # type: ignore[no-any-return]
 
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"ITSResults is immutable; cannot delete {name!r}")
+    @property
+    def _family(self) -> Family:
+        return get_family(self._design.family)
+
+    @property
+    def _k(self) -> int:
+        return len(self.fit.params)
+
+    @property
+    def _b(self) -> np.ndarray:
+        return self.fit.params
+
+    @property
+    def _V(self) -> np.ndarray:
+        return self.fit.cov
+
+    @property
+    def _bse(self) -> np.ndarray:
+        return self.fit.bse
+
+    @property
+    def _p(self) -> np.ndarray:
+        return self.fit.pvalues
+
+    @property
+    def _use_t(self) -> bool:
+        return self.fit.use_t
+
+    @property
+    def _log_link(self) -> bool:
+        return self._family.log_link
+
+    @property
+    def _df_resid(self) -> float:
+        return self.fit.df_resid
 
     # ------------------------------------------------------------------ basic properties
-    @property
-    def spec(self) -> Any:
-        """The fitted :class:`trends.ITS` specification."""
-        return self._spec
-
     @property
     def design(self) -> Design:
         """The design the model was fitted on."""
@@ -134,7 +153,7 @@ class ITSResults:
     @property
     def model_result(self) -> Any:
         """The underlying statsmodels results object (for advanced use; do not modify)."""
-        return self._res
+        return self.fit.raw
 
     @property
     def family(self) -> str:
@@ -195,71 +214,53 @@ class ITSResults:
     @property
     def llf(self) -> float:
         """Log-likelihood (NaN for quasi-Poisson, which has no likelihood)."""
-        return math.nan if self.family == "quasipoisson" else float(self._res.llf)
+        return self.fit.llf
 
     @property
     def aic(self) -> float:
         """Akaike information criterion as statsmodels computes it (NaN for quasi-Poisson)."""
-        if self.family == "quasipoisson":
-            return math.nan
-        return float(self._res.aic) + 2.0 * self.alpha_at_boundary
+        return self.fit.aic + 2.0 * self.alpha_at_boundary
 
     @property
     def bic(self) -> float:
         """Bayesian information criterion ``-2 llf + log(nobs) k``, nobs the used rows and k the
         estimated parameters (regression terms, NB2 alpha, ARMA parameters and innovation
         variance; NaN for quasi-Poisson)."""
-        if self.family == "quasipoisson":
+        if not self._family.has_likelihood:
             return math.nan
-        k = (len(np.asarray(self._res.params)) + (self._spec.errors is not None)
-             + self.alpha_at_boundary)
+        k = self.fit.n_params + self.alpha_at_boundary
         return float(-2.0 * self.llf + math.log(self.nobs) * k)
 
     @property
     def scale(self) -> float:
         """Scale: residual variance (gaussian OLS), innovation variance (ARMA errors),
         Pearson chi2/df (quasi-Poisson), 1 (Poisson, negative binomial)."""
-        if self._spec.errors is not None:
-            return float(self._res.scale)
-        if self.family in {"poisson", "negbin"}:
-            return 1.0
-        return float(self._res.scale)
+        return self.fit.scale
 
     @property
     def dispersion(self) -> float:
         """NB2 dispersion ``alpha`` (Var = mu + alpha mu^2) for negbin; NaN otherwise."""
-        if self.family != "negbin":
-            return math.nan
-        if self.alpha_at_boundary:
-            return 0.0
-        return float(np.asarray(self._res.params)[-1])
+        return self.fit.dispersion
 
     @property
     def alpha_at_boundary(self) -> bool:
         """True for a negbin fit whose alpha MLE is 0 (no overdispersion): the Poisson fit is
         reported, with alpha still counted as an estimated parameter in ``aic``/``bic``."""
-        return self.family == "negbin" and not hasattr(self._res.model, "loglike_method")
+        return self.fit.alpha_at_boundary
 
     @property
     def error_params(self) -> pd.Series:
         """ARMA error parameters (``ar.L1``..., ``ma.L1``..., ``sigma2``); empty otherwise."""
-        if self._spec.errors is None:
-            return pd.Series([], dtype=float)
-        names = [*list(self._res.model.param_names)[self._k:], "sigma2"]
-        values = [*np.asarray(self._res.params)[self._k:], float(self._res.scale)]
-        return pd.Series(values, index=names, dtype=float)
+        return self.fit.extra_params.copy()
 
     @property
     def converged(self) -> bool:
         """Whether the optimiser reported convergence (always True for OLS)."""
-        retvals = getattr(self._res, "mle_retvals", None)
-        if isinstance(retvals, dict):
-            return bool(retvals.get("converged", True))
-        return bool(getattr(self._res, "converged", True))
+        return self.fit.converged
 
     # ------------------------------------------------------------------ inference
     def _alpha(self, alpha: float | None) -> float:
-        a = self._spec.alpha if alpha is None else alpha
+        a = self.spec.alpha if alpha is None else alpha
         if not (isinstance(a, float | int) and 0 < a < 1):
             raise SpecificationError(f"alpha must be in (0, 1) (saw {alpha!r})")
         return float(a)
@@ -272,7 +273,7 @@ class ITSResults:
     def conf_int(self, alpha: float | None = None) -> pd.DataFrame:
         """Confidence intervals (columns ``ci_low``, ``ci_high``) at level ``1 - alpha``."""
         a = self._alpha(alpha)
-        ci = np.asarray(self._res.conf_int(alpha=a), dtype=float)[: self._k]
+        ci = self.fit.conf_int(a)
         return pd.DataFrame(ci, index=self.terms, columns=["ci_low", "ci_high"])
 
     def table(self, alpha: float | None = None) -> pd.DataFrame:
@@ -340,7 +341,7 @@ class ITSResults:
         :meth:`plot_data` for the ``used`` flag and bands. NaN where a covariate or the offset
         is missing.
         """
-        eta, _, _ = self._linear(self._X_treated(), self._spec.alpha)
+        eta, _, _ = self._linear(self._X_treated(), self.spec.alpha)
         return pd.Series(self._inv(eta), index=self._index(), name="fitted")
 
     def _band(self, X: np.ndarray, name: str, alpha: float) -> pd.DataFrame:
@@ -461,13 +462,10 @@ class ITSResults:
         residuals for count families, raw residuals for OLS, innovations for ARMA errors."""
         d = self._design
         full = np.full(len(d.periods), np.nan)
-        if self._spec.errors is not None:
-            r = np.asarray(self._res.resid, dtype=float)
-            full[d.used] = r[d.used]
-        elif self.family == "gaussian":
-            full[d.used] = np.asarray(self._res.resid, dtype=float)
+        if self.spec.errors is not None:  # innovations over the full calendar
+            full[d.used] = self.fit.resid[d.used]
         else:
-            full[d.used] = np.asarray(self._res.resid_pearson, dtype=float)
+            full[d.used] = self.fit.resid
         return pd.Series(full[self._rows], index=self._index(), name="residual")
 
     def diagnostics(self, lags: int | None = None) -> Diagnostics:
@@ -500,8 +498,8 @@ class ITSResults:
         dw = float(durbin_watson(rc))
         lb = acorr_ljungbox(rc, lags=[lags], return_df=True)
         Xr = self._X_treated()[ok]
-        if self.family == "gaussian" and self._spec.errors is None and d.unit is None:
-            bg = acorr_breusch_godfrey(self._res, nlags=lags, result_object=False)
+        if self._family.closed_form and self.spec.errors is None and d.unit is None:
+            bg = acorr_breusch_godfrey(self.fit.raw, nlags=lags, result_object=False)
             bg_note = "LM test on the OLS residuals"
         else:
             bg = acorr_breusch_godfrey(sm.OLS(rc, Xr).fit(), nlags=lags, result_object=False)
@@ -512,10 +510,11 @@ class ITSResults:
                           f"Q at lag {lags}"),
             "breusch_godfrey": (float(bg[0]), float(lags), float(bg[1]), bg_note),
         }
-        if self.family == "gaussian":
-            rows["overdispersion"] = (math.nan, math.nan, math.nan, "not applicable (gaussian)")
+        if not self._family.counts:
+            rows["overdispersion"] = (math.nan, math.nan, math.nan,
+                                      f"not applicable ({self._family.name})")
         else:
-            chi2 = float(np.sum(np.asarray(self._res.resid_pearson, dtype=float) ** 2))
+            chi2 = float(np.sum(self.fit.resid_pearson ** 2))
             dfr = self._df_resid
             rows["overdispersion"] = (chi2 / dfr, dfr, float(stats.chi2.sf(chi2, dfr)),
                                       "Pearson chi2 / df_resid; p from chi2(df_resid)")
@@ -530,13 +529,11 @@ class ITSResults:
     # ------------------------------------------------------------------ presentation
     def _header(self) -> list[tuple[str, str]]:
         d = self._design
-        spec = self._spec
+        spec = self.spec
         kind, lags, small = spec.cov_spec
         cov = kind if kind != "hac" else f"HAC Newey-West, {lags} lag(s)" + (
             ", small-sample n/(n-k)" if small else "")
-        fam = {"gaussian": "gaussian (OLS)", "poisson": "Poisson (log link)",
-               "quasipoisson": "quasi-Poisson (log link, Pearson scale)",
-               "negbin": "negative binomial NB2 (log link)"}[d.family]
+        fam = self._family.description
         if spec.errors is not None:
             p, q = spec.errors
             fam = f"gaussian with ARMA({p},{q}) errors (exact ML)"
@@ -560,14 +557,14 @@ class ITSResults:
                           f"{len(set(d.unit.tolist())) - 1} comparison series"))
         items.append(("Log-likelihood", _fmt(self.llf)))
         items.append(("AIC / BIC", f"{_fmt(self.aic)} / {_fmt(self.bic)}"))
-        if self.family == "negbin":
-            items.append(("NB2 alpha", _fmt(self.dispersion)))
-        if self.family in {"quasipoisson", "gaussian"}:
+        if self._family.dispersion_name is not None:
+            items.append((self._family.dispersion_name, _fmt(self.dispersion)))
+        if self._family.reports_scale:
             items.append(("Scale", _fmt(self.scale)))
         if spec.errors is not None:
             items.append(("Error parameters", ", ".join(
                 f"{k} = {_fmt(v)}" for k, v in self.error_params.items())))
-        items.append(("Intervals", f"{100 * (1 - self._spec.alpha):g}% "
+        items.append(("Intervals", f"{100 * (1 - self.spec.alpha):g}% "
                       + ("t" if self._use_t else "normal")))
         return items
 
@@ -617,6 +614,19 @@ class ITSResults:
             lines.append(" & ".join(_latex_escape(str(v)) for v in row) + " \\\\")
         lines += ["\\bottomrule", "\\end{tabular}", "\\end{table}"]
         return "\n".join(lines) + "\n"
+
+
+def _immutable_setattr(self: Any, name: str, value: Any) -> None:
+    raise FrozenInstanceError(f"ITSResults is immutable; cannot set {name!r}")
+
+
+def _immutable_delattr(self: Any, name: str) -> None:
+    raise FrozenInstanceError(f"ITSResults is immutable; cannot delete {name!r}")
+
+
+# the dataclass is frozen; these only give the error a clearer message
+setattr(ITSResults, "__setattr__", _immutable_setattr)  # noqa: B010
+setattr(ITSResults, "__delattr__", _immutable_delattr)  # noqa: B010
 
 
 # ---------------------------------------------------------------------- formatting helpers

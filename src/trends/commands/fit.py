@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from trends.errors import InputError, SpecificationError
+from trends.families import FAMILIES
 from trends.schema import PANEL_KEYS
 
 __all__ = ["register", "run", "add_model_arguments", "read_series", "read_csv", "build_spec",
@@ -76,7 +77,7 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--changes", default="level+slope", choices=["level", "slope", "level+slope"],
                    help="changes estimated at every interruption (default level+slope)")
     p.add_argument("--family", default="gaussian",
-                   choices=["gaussian", "poisson", "negbin", "quasipoisson"])
+                   choices=list(FAMILIES))
     p.add_argument("--offset", default=None, help="column used as log offset (count families)")
     p.add_argument("--seasonality", default="none",
                    help="none, month, quarter, fourier:K or fourier:K:PERIOD (default none)")

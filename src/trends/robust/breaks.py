@@ -46,6 +46,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from trends.errors import SpecificationError
+from trends.families import get_family
 from trends.robust._hansen1997 import SUP_BETA
 
 __all__ = [
@@ -322,7 +323,7 @@ def _sup_f_model(model: Any, trim: float):
     from trends.robust.problem import problem_from_model
 
     problem = problem_from_model(model, n_breaks=1)
-    if problem.family != "gaussian":
+    if not get_family(problem.family).closed_form:
         raise SpecificationError("sup_f_test needs a gaussian model (least squares)")
     n = len(problem.y)
     q = len(problem.break_terms)
@@ -622,7 +623,7 @@ def _bp_model(model: Any) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]
     from trends.robust.problem import problem_from_model
 
     problem = problem_from_model(model)
-    if problem.family != "gaussian":
+    if not get_family(problem.family).closed_form:
         raise SpecificationError("bai_perron needs a gaussian model (least squares)")
     extra = [c for c in problem.base.columns if c not in ("intercept", "trend")]
     if extra:

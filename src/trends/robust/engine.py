@@ -50,15 +50,15 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 from scipy import special
 
 from trends.errors import SpecificationError
+from trends.families import FAMILIES as _REGISTRY
 
-Family = Literal["gaussian", "poisson", "quasipoisson", "negbin"]
-FAMILIES: tuple[str, ...] = ("gaussian", "poisson", "quasipoisson", "negbin")
+#: names of the supported families (the registry is :data:`trends.families.FAMILIES`)
+FAMILIES: tuple[str, ...] = tuple(_REGISTRY)
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
 _THETA_MAX = 25.0  # |log(1/alpha)| bound: alpha in [1.4e-11, 7.2e10]
@@ -109,7 +109,7 @@ class BatchFit:
 
 def check_family(family: str) -> str:
     """Return ``family`` if supported, else raise :class:`SpecificationError`."""
-    if family not in FAMILIES:
+    if not isinstance(family, str) or family not in _REGISTRY:
         raise SpecificationError(
             f"unknown family {family!r}; expected one of {', '.join(FAMILIES)}"
         )
@@ -170,7 +170,7 @@ def fit_batch(
     SpecificationError
         For an unknown family, inconsistent shapes, or an offset with the gaussian family.
     """
-    check_family(family)
+    fam = _REGISTRY[check_family(family)]
     y = np.asarray(y, dtype=float)
     base = np.ascontiguousarray(base, dtype=float)
     if base.ndim != 2:
@@ -179,7 +179,7 @@ def fit_batch(
     if isinstance(extra, BreakColumns):
         if extra.shape[2] != n:
             raise SpecificationError("break columns and base have different numbers of rows")
-        if family == "gaussian":  # closed form: the columns themselves are needed
+        if fam.closed_form:  # closed form: the columns themselves are needed
             extra = extra.toarray()
     elif extra is not None:
         extra = np.ascontiguousarray(extra, dtype=float)
@@ -187,14 +187,14 @@ def fit_batch(
             raise SpecificationError("extra columns must have shape (B, m, n)")
     B = _batch_size(y, extra, n)
     if offset is not None:
-        if family == "gaussian":
+        if not fam.offsets_allowed:
             raise SpecificationError("an offset needs a count family (log link)")
         offset = np.asarray(offset, dtype=float)
         if offset.shape != (n,):
             raise SpecificationError("offset must have one value per observation")
-    if family != "negbin" and alpha is not None:
+    if not fam.estimates_dispersion and alpha is not None:
         raise SpecificationError("alpha applies to the negbin family only")
-    if quasi_scale is not None and (family != "quasipoisson" or not quasi_scale > 0):
+    if quasi_scale is not None and (not fam.pearson_scale or not quasi_scale > 0):
         raise SpecificationError("quasi_scale must be a positive number, quasipoisson only")
     p = q + (0 if extra is None else extra.shape[1])
     if n <= p:
@@ -203,7 +203,7 @@ def fit_batch(
         start = np.asarray(start, dtype=float)
         if start.shape != (B, p):
             raise SpecificationError(f"start must have shape ({B}, {p})")
-    if family == "gaussian":
+    if fam.closed_form:
         return _fit_gaussian(y, base, extra, B)
     res = _fit_counts(y, base, extra, B, family, offset, alpha, tol, maxiter, start)
     if quasi_scale is not None:  # llf was divided by each fit's own scale: use the common one
@@ -639,7 +639,8 @@ def _fit_counts(
     disjoint = _memo("disjoint", base.tobytes() + repr(base.shape).encode(),
                      lambda: _disjoint_columns(base))
     others = np.setdiff1d(np.arange(p), disjoint)
-    negbin = family == "negbin"
+    fam = _REGISTRY[family]
+    negbin = fam.estimates_dispersion  # a dispersion estimated or held fixed (NB2)
     profile = negbin and alpha is None
     # NB2 dispersion on the log(1/alpha) scale
     theta = np.zeros(B)
@@ -688,13 +689,12 @@ def _fit_counts(
             ex = None if extra is None else extra[active]
             Ya = Y[active] if not shared_y else np.broadcast_to(y, (len(active), n))
             mua, etaa = mu[active], eta[active]
+        a = None
         if negbin:
             if profile and it == 0 and not warm:
                 theta[active] = _moment_theta(Ya, mua, n - p)
             a = np.exp(-theta[active])[:, None]
-            w = mua / (1.0 + a * mua)
-        else:
-            w = mua
+        w = fam.irls_weights(mua, a)
         # IRLS working response z = eta - offset + (y - mu)/mu; only w*z is needed
         if negbin:
             wz = w * (etaa - off + (Ya - mua) / mua)
@@ -768,7 +768,7 @@ def _fit_counts(
         llf = _count_llf(Y, mu, alpha_out)
     else:  # y log(mu) = y eta: one product with the shared outcome
         llf = eta @ y - mu.sum(axis=1) - float(np.sum(special.gammaln(y + 1.0)))
-    if family == "quasipoisson":
+    if fam.pearson_scale:
         scale = np.sum((Y - mu) ** 2 / mu, axis=1) / (n - p)
         llf = llf / scale  # statsmodels' GLM(scale="X2") convention (see module notes)
     else:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from trends.errors import SpecificationError
+from trends.families import get_family
 from trends.robust.engine import BatchFit, BreakColumns, fit_batch
 from trends.robust.problem import (
     BreakProblem,
@@ -89,9 +90,10 @@ def fit_placements(
     full = np.full((B, q + m), np.nan)
     llf, aic, bic = np.empty(B), np.empty(B), np.empty(B)
     conv = np.empty(B, dtype=bool)
-    alphas = np.empty(B) if problem.family == "negbin" else None
-    qscale = quasi_scale(problem) if problem.family == "quasipoisson" else None
-    if problem.family == "gaussian" or (problem.family == "negbin" and alpha is None):
+    fam = get_family(problem.family)
+    alphas = np.empty(B) if fam.estimates_dispersion else None
+    qscale = quasi_scale(problem) if fam.pearson_scale else None
+    if fam.closed_form or (fam.estimates_dispersion and alpha is None):
         # closed form, or coefficients alternating with the dispersion (whose start is the fit
         # without breaks): no use for interpolated starting values
         stages = [(np.arange(B), None, None, None)]
@@ -105,7 +107,7 @@ def fit_placements(
                 start = None
                 if lo is not None:
                     start = full[lo[sl]] + (full[hi[sl]] - full[lo[sl]]) * frac[sl, None]
-                cols = (problem.break_columns(reps[idx]) if problem.family == "gaussian" else
+                cols = (problem.break_columns(reps[idx]) if fam.closed_form else
                         BreakColumns(problem.positions, reps[idx], problem.changes))
                 res: BatchFit = fit_batch(
                     problem.y, base, cols,
@@ -494,32 +496,14 @@ def refit_loop(
     base = problem.base.to_numpy(dtype=float)
     q = base.shape[1]
     y, off = problem.y, problem.offset
-    qscale = quasi_scale(problem) if problem.family == "quasipoisson" else None
+    fam = get_family(problem.family)
+    qscale = quasi_scale(problem) if fam.pearson_scale else None
     B = len(placements)
     params = np.empty((B, len(problem.break_terms)))
     llf, aic, bic = np.empty(B), np.empty(B), np.empty(B)
     for i in range(B):
         X = np.column_stack([base, problem.break_columns(placements[i: i + 1])[0].T])
-        if problem.family == "gaussian":
-            res = sm.OLS(y, X).fit()
-        elif problem.family == "poisson":
-            res = sm.GLM(y, X, family=sm.families.Poisson(), offset=off).fit()
-        elif problem.family == "quasipoisson":
-            res = sm.GLM(y, X, family=sm.families.Poisson(), offset=off).fit(scale=qscale)
-        elif alpha is not None:
-            res = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=alpha),
-                         offset=off).fit()
-        else:
-            # as trends.ITS estimates NB2: BFGS from statsmodels' Poisson start, then Newton
-            nb = sm.NegativeBinomial(y, X, offset=off, loglike_method="nb2")
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                first = nb.fit(method="bfgs", maxiter=2000, disp=0)
-                res = nb.fit(start_params=np.asarray(first.params), method="newton",
-                             maxiter=100, disp=0)
-                if not (np.all(np.isfinite(np.asarray(res.params)))
-                        and res.llf >= first.llf - 1e-6):
-                    res = first
+        res = fam.reference_fit(y, X, off, alpha=alpha, scale=qscale)
         params[i] = np.asarray(res.params)[q: q + params.shape[1]]
         llf[i], aic[i], bic[i] = res.llf, res.aic, res.bic
     return params, llf, aic, bic

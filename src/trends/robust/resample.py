@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from trends.errors import SpecificationError
+from trends.families import get_family
 from trends.robust.engine import fit_batch
 from trends.robust.problem import problem_from_model
 
@@ -171,17 +172,13 @@ def bootstrap(
     eta = Xv @ beta + (0.0 if off is None else off)
     rng = np.random.default_rng(seed)
     n_trunc = 0
-    if fam == "gaussian":
-        mu = eta
-        sd = np.ones(n)
-        resid = y - mu
-        w = np.ones(n)
-    else:
-        mu = np.exp(eta)
-        a = 0.0 if fit0.alpha is None else float(fit0.alpha[0])
-        sd = np.sqrt(mu + a * mu * mu)
-        resid = (y - mu) / sd
-        w = mu * mu / (sd * sd)  # IRLS weights of the log link
+    family = get_family(fam)
+    mu = family.link.inverse(eta)
+    a = 0.0 if fit0.alpha is None else float(fit0.alpha[0])
+    sd = np.sqrt(family.variance(mu, a))
+    resid = (y - mu) / sd
+    dmu = family.link.inverse_deriv(eta)
+    w = dmu * dmu / (sd * sd)  # IRLS weights
     # modified residuals r / sqrt(1 - h) (Davison & Hinkley 1997, sec. 6.2.3, 7.2): raw
     # residuals are shrunk where leverage is high (e.g. the few months between two close
     # interruptions), which would make resampled series too smooth there
@@ -191,14 +188,8 @@ def bootstrap(
     if method == "block":
         resid = resid - resid.mean()
     if method == "parametric":
-        if fam == "gaussian":
-            scale = math.sqrt(float(fit0.scale[0]))
-            Ystar = mu[None, :] + scale * rng.standard_normal((n_boot, n))
-        elif fam == "negbin":
-            r = 1.0 / a
-            Ystar = rng.negative_binomial(r, r / (r + mu), size=(n_boot, n)).astype(float)
-        else:
-            Ystar = rng.poisson(mu, size=(n_boot, n)).astype(float)
+        disp = float(fit0.scale[0]) if family.closed_form else a
+        Ystar = family.simulate(mu[None, :], rng, disp, size=(n_boot, n))
     else:
         n_blocks = int(math.ceil(n / ell))
         if method == "block":
@@ -212,7 +203,7 @@ def bootstrap(
                 v = rng.choice(WEBB_POINTS, size=(n_boot, n_blocks))
             rstar = resid[None, :] * np.repeat(v, ell, axis=1)[:, :n]
         Ystar = mu[None, :] + sd[None, :] * rstar
-        if fam != "gaussian":
+        if family.counts:
             neg = Ystar < 0
             n_trunc = int(neg.sum())
             Ystar[neg] = 0.0
@@ -241,7 +232,7 @@ def bootstrap(
         "ci_high": np.quantile(D, hi_q, axis=0),
         "p_value": (1 + np.sum(np.abs(D - est) >= np.abs(est), axis=0)) / (1 + len(D)),
     }, index=pd.Index(report, name="term"))
-    if fam != "gaussian":
+    if family.log_link:
         table["ratio"] = np.exp(table["estimate"])
         table["ratio_low"] = np.exp(table["ci_low"])
         table["ratio_high"] = np.exp(table["ci_high"])
