@@ -18,19 +18,11 @@ Estimators (all statsmodels; nothing re-implemented):
   :class:`statsmodels.discrete.discrete_model.NegativeBinomial` (``loglike_method="nb2"``,
   Newton's method from Poisson start values). Var(y) = mu + alpha mu^2.
 
-Covariance (``cov``): ``"nonrobust"``; ``"HC0"`` (all families) and ``"HC1"``-``"HC3"``
-(gaussian only: statsmodels' GLM and count models compute only HC0 and would silently return it
-for HC1-HC3, so those are refused); ``("hac", lags)`` Newey-West with a Bartlett kernel.
-``"hac"`` or ``("hac", None)`` uses the Newey & West (1994) rule of thumb
-``lags = floor(4 * (nobs / 100) ** (2 / 9))``. ``("hac", lags, "small")`` multiplies the HAC
-covariance by ``nobs / (nobs - k)`` (statsmodels' ``use_correction=True``), which is what Stata's
-``newey`` (and so ``itsa``) reports. HAC treats consecutive used rows as adjacent in time,
-so with missing months it is an approximation.
+Covariance (``cov``): see :mod:`trends.covariance`; families: :mod:`trends.families`.
 """
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -38,72 +30,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trends.covariance import (  # default_hac_lags, parse_cov: re-exported (moved here)
+    _COV_HELP,  # noqa: F401
+    _HC,
+    CovSpec,
+    _cov_args,
+    _unit_codes,  # noqa: F401
+    default_hac_lags,
+    parse_cov,
+)
 from trends.design import Design, build_design
 from trends.errors import SpecificationError
 from trends.families import get_family, overdispersed
 from trends.fitrecord import FitRecord, record_from_statsmodels
 
 __all__ = ["ITS", "parse_cov", "parse_errors", "default_hac_lags"]
-
-_HC = ("HC0", "HC1", "HC2", "HC3")
-
-
-def default_hac_lags(nobs: int) -> int:
-    """Newey & West (1994) rule of thumb for the Bartlett kernel: ``floor(4 (n/100)^(2/9))``."""
-    return int(math.floor(4.0 * (nobs / 100.0) ** (2.0 / 9.0)))
-
-
-def parse_cov(cov: Any) -> tuple[str, int | None, bool]:
-    """Normalise ``cov`` to ``(kind, lags, small_sample)``; kind is nonrobust, HC0-HC3 or hac.
-
-    Accepts ``"nonrobust"``, ``"HC0"``..``"HC3"``, ``"hac"``, ``"hac:LAGS"``,
-    ``("hac", LAGS)``, ``("hac", LAGS, "small")`` (LAGS may be None for the default rule).
-    """
-    if cov is None:
-        return ("nonrobust", None, False)
-    if isinstance(cov, str):
-        text = cov.strip()
-        if text.lower() in {"nonrobust", "classical", "none"}:
-            return ("nonrobust", None, False)
-        if text.upper() in _HC:
-            return (text.upper(), None, False)
-        if text.lower().startswith("hac"):
-            parts = text.split(":")
-            if parts[0].lower() != "hac" or len(parts) > 3:
-                raise SpecificationError(_COV_HELP.format(cov=cov))
-            cov = ("hac", *parts[1:])
-        else:
-            raise SpecificationError(_COV_HELP.format(cov=cov))
-    if isinstance(cov, (tuple, list)) and cov and str(cov[0]).lower() == "hac" and len(cov) <= 3:
-        lags: Any = cov[1] if len(cov) > 1 else None
-        small = False
-        if len(cov) == 3:
-            if str(cov[2]).lower() not in {"small", "stata"}:
-                raise SpecificationError(_COV_HELP.format(cov=cov))
-            small = True
-        if isinstance(lags, str):
-            lags = None if lags.strip() == "" else lags.strip()
-            if lags is not None:
-                if not lags.isdigit():
-                    raise SpecificationError(
-                        f"HAC lags must be a non-negative integer (saw {lags!r})"
-                    )
-                lags = int(lags)
-        if lags is not None and (
-            isinstance(lags, (bool, np.bool_))
-            or not isinstance(lags, (int, np.integer))
-            or lags < 0
-        ):
-            raise SpecificationError(f"HAC lags must be a non-negative integer (saw {lags!r})")
-        return ("hac", None if lags is None else int(lags), small)
-    raise SpecificationError(_COV_HELP.format(cov=cov))
-
-
-_COV_HELP = (
-    "cov {cov!r} is not valid; expected 'nonrobust', 'HC0'..'HC3', 'hac', ('hac', LAGS) or "
-    "('hac', LAGS, 'small')"
-)
-
 
 def parse_errors(errors: Any) -> tuple[int, int] | None:
     """Normalise ``errors`` to ``None`` or ``(p, q)``: ``("ar", p)``, ``("arma", p, q)``,
@@ -292,12 +233,10 @@ class ITS:
         return dict(self._design.interruptions)
 
     @property
-    def cov_spec(self) -> tuple[str, int | None, bool]:
-        """Covariance as ``(kind, lags, small_sample)``; lags resolved for HAC."""
-        kind, lags, small = self._cov
-        if kind == "hac" and lags is None:
-            lags = default_hac_lags(self._design.nobs)
-        return (kind, lags, small)
+    def cov_spec(self) -> CovSpec:
+        """Covariance as a :class:`~trends.covariance.CovSpec` (which compares equal to the
+        tuple ``(kind, lags, small_sample)``); lags resolved for HAC."""
+        return self._cov.resolve(self._design.nobs)
 
     @property
     def errors(self) -> tuple[int, int] | None:
@@ -332,32 +271,8 @@ class ITS:
         return ITSResults(self, _estimate(self._design, self.cov_spec, self._errors))
 
 
-def _cov_args(cov: tuple[str, int | None, bool], design: Design) -> dict[str, Any]:
-    kind, lags, small = cov
-    if kind == "nonrobust":
-        return {"cov_type": "nonrobust"}
-    if kind in _HC:
-        return {"cov_type": kind}
-    if design.unit is not None:
-        # several stacked series: Newey-West lags only within each series (as Stata's newey on
-        # panel data); rows are unit-major blocks, treated series first
-        codes = _unit_codes(design)
-        return {"cov_type": "hac-panel", "cov_kwds": {
-            "groups": codes[design.used], "maxlags": int(lags or 0),
-            "use_correction": "hac" if small else False}}
-    return {"cov_type": "HAC", "cov_kwds": {"maxlags": int(lags or 0), "use_correction": small}}
-
-
-def _unit_codes(design: Design) -> np.ndarray:
-    """0 for the treated series, 1, 2, ... for the comparison series, in row order."""
-    unit = design.unit
-    assert unit is not None
-    n = int(design.treated.sum())
-    return np.repeat(np.arange(len(unit) // n), n)
-
-
 def _estimate(
-    design: Design, cov: tuple[str, int | None, bool], errors: tuple[int, int] | None
+    design: Design, cov: CovSpec, errors: tuple[int, int] | None
 ) -> FitRecord:
     """Fit with statsmodels and return the typed :class:`~trends.fitrecord.FitRecord`."""
     family = get_family(design.family)

@@ -97,7 +97,7 @@ class ITSResults:
     >>> res = trends.ITS(df, outcome="y", date="month", family="poisson",
     ...                  interruptions={"policy": "2021-01"}).fit()
     >>> round(float(res.table().loc["level[policy]", "ratio"]), 3)
-    0.656
+    0.534
     """
 
     spec: Any
@@ -530,9 +530,7 @@ class ITSResults:
     def _header(self) -> list[tuple[str, str]]:
         d = self._design
         spec = self.spec
-        kind, lags, small = spec.cov_spec
-        cov = kind if kind != "hac" else f"HAC Newey-West, {lags} lag(s)" + (
-            ", small-sample n/(n-k)" if small else "")
+        cov = spec.cov_spec.describe()
         fam = self._family.description
         if spec.errors is not None:
             p, q = spec.errors

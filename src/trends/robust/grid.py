@@ -491,7 +491,6 @@ def refit_loop(
     params, llf, aic, bic
         Break coefficients (``B x m``) and the criteria, as :func:`fit_placements` returns.
     """
-    import statsmodels.api as sm
 
     base = problem.base.to_numpy(dtype=float)
     q = base.shape[1]
