@@ -38,6 +38,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trends.calendar import (  # moved to trends.calendar; re-exported here
+    _FREQ_ALIASES,  # noqa: F401
+    _FREQ_EXAMPLE,  # noqa: F401
+    _FREQ_WORD,
+    FREQUENCIES,
+    PERIODS_PER_YEAR,
+    _fail,  # noqa: F401
+    _freq_of_period_dtype,  # noqa: F401
+    break_columns,
+    calendar_index,
+    infer_freq,
+    normalise_freq,
+    to_period,
+    to_periods,
+)
 from trends.errors import SpecificationError
 from trends.families import FAMILIES as _FAMILY_REGISTRY
 from trends.families import get_family
@@ -58,20 +73,9 @@ __all__ = [
     "interruption_columns",
 ]
 
-#: canonical frequency code -> pandas Period frequency
-FREQUENCIES: dict[str, str] = {"M": "M", "W": "W-SUN", "Q": "Q-DEC", "Y": "Y-DEC"}
-#: periods per calendar year (the default Fourier period); weekly = 365.2425 / 7 (ISO weeks)
-PERIODS_PER_YEAR: dict[str, float] = {"M": 12.0, "W": 365.2425 / 7.0, "Q": 4.0, "Y": 1.0}
 #: minimum number of used observations in each segment (pre-period and after each interruption)
 MIN_SEGMENT_POINTS = 3
 
-_FREQ_ALIASES: dict[str, str] = {
-    "m": "M", "ms": "M", "me": "M", "month": "M", "monthly": "M",
-    "w": "W", "w-mon": "W", "w-sun": "W", "week": "W", "weekly": "W", "iso-week": "W",
-    "q": "Q", "qs": "Q", "qe": "Q", "q-dec": "Q", "quarter": "Q", "quarterly": "Q",
-    "y": "Y", "a": "Y", "ys": "Y", "ye": "Y", "y-dec": "Y", "a-dec": "Y", "year": "Y",
-    "annual": "Y", "yearly": "Y",
-}
 _CHANGE_WORDS = {"level": ("level",), "slope": ("slope",), "level+slope": ("level", "slope"),
                  "slope+level": ("level", "slope"), "both": ("level", "slope")}
 
@@ -144,177 +148,6 @@ class Design:
         prefix = "group:" if self.unit is not None else ""
         return [t for t in self.terms
                 if t.startswith((prefix + "level[", prefix + "slope["))]
-
-
-# --------------------------------------------------------------------------- frequencies
-def normalise_freq(freq: str) -> str:
-    """Return the canonical frequency code (``M``, ``W``, ``Q``, ``Y``) for ``freq``.
-
-    Accepts e.g. ``"M"``, ``"MS"``, ``"monthly"``, ``"W"``, ``"W-MON"``, ``"weekly"``,
-    ``"Q"``, ``"quarterly"``, ``"Y"``, ``"A"``, ``"annual"``.
-    """
-    if not isinstance(freq, str) or freq.strip().lower() not in _FREQ_ALIASES:
-        raise SpecificationError(
-            f"unknown frequency {freq!r}; expected one of monthly ('M'), weekly ('W', ISO "
-            "weeks), quarterly ('Q') or annual ('Y')"
-        )
-    return _FREQ_ALIASES[freq.strip().lower()]
-
-
-def _freq_of_period_dtype(dtype: pd.PeriodDtype) -> str:
-    for code, pfreq in FREQUENCIES.items():
-        if pd.PeriodDtype(pfreq) == dtype:
-            return code
-    name = str(dtype)
-    raise SpecificationError(
-        f"Period frequency {name!r} is not supported; expected M, W-SUN (ISO week), Q-DEC or Y-DEC"
-    )
-
-
-def infer_freq(values: pd.Series) -> str:
-    """Infer the canonical frequency of a date column.
-
-    Period dtype: its own frequency. Integers: annual (years). Strings: ``YYYY`` annual,
-    ``YYYY-Qn`` quarterly, ``YYYY-Www`` weekly, otherwise monthly. Datetimes: from the median
-    spacing of consecutive distinct dates (about 7 days weekly, 28-31 monthly, 89-92 quarterly,
-    365-366 annual); a single date is taken as monthly.
-    """
-    s = pd.Series(values).dropna()
-    if isinstance(s.dtype, pd.PeriodDtype):
-        return _freq_of_period_dtype(s.dtype)
-    if pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
-        return "Y"
-    if pd.api.types.is_float_dtype(s.dtype):
-        if len(s) and np.all(np.mod(s.to_numpy(), 1) == 0):
-            return "Y"
-        raise SpecificationError("non-integer numeric dates cannot be read as calendar periods")
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        uniq = np.unique(s.to_numpy(dtype="datetime64[ns]"))
-        if len(uniq) < 2:
-            return "M"
-        days = float(np.median(np.diff(uniq).astype("timedelta64[s]").astype(np.int64))) / 86400
-        for code, (lo, hi) in {"W": (6.5, 7.5), "M": (27.5, 31.5), "Q": (88.5, 92.5),
-                               "Y": (364.5, 366.5)}.items():
-            if lo <= days <= hi:
-                return code
-        raise SpecificationError(
-            f"cannot infer the frequency of the dates (median spacing {days:g} days); "
-            "pass freq='M', 'W', 'Q' or 'Y'"
-        )
-    first = next((v for v in s if not isinstance(v, str) or v.strip()), None)
-    if isinstance(first, pd.Period):
-        return _freq_of_period_dtype(pd.PeriodDtype(first.freq))
-    text = str(first).strip() if first is not None else ""
-    if re.fullmatch(r"\d{4}", text):
-        return "Y"
-    if re.fullmatch(r"\d{4}-?[Qq][1-4]", text):
-        return "Q"
-    if re.fullmatch(r"\d{4}-?W\d{1,2}(-?\d)?", text):
-        return "W"
-    return "M"
-
-
-_ISO_WEEK = re.compile(r"(\d{4})-?W(\d{1,2})(?:-?([1-7]))?")
-_QUARTER = re.compile(r"(\d{4})-?[Qq]([1-4])")
-
-
-def to_period(value: Any, freq: str, *, what: str = "date") -> pd.Period:
-    """Convert one date-like value to a :class:`pandas.Period` of canonical frequency ``freq``.
-
-    Accepts a Period (of the same or a finer frequency lying within one target period), a
-    datetime/Timestamp, a string (``"2021-08"``, ``"2021-08-15"``, ``"2021Q3"``, ``"2021-W05"``,
-    ``"2021"``) or, for annual data only, an integer year.
-    """
-    code = normalise_freq(freq)
-    pfreq = FREQUENCIES[code]
-    try:
-        if isinstance(value, pd.Period):
-            start = pd.Period(value.start_time, pfreq)
-            if pd.Period(value.end_time, pfreq) != start:
-                raise ValueError("spans several periods")
-            return start
-        if isinstance(value, (bool, np.bool_)):
-            raise ValueError("boolean")
-        if isinstance(value, (int, np.integer)) or (
-            isinstance(value, (float, np.floating)) and float(value).is_integer()
-        ):
-            if code != "Y":
-                raise ValueError("integer dates are only read as years (annual data)")
-            return pd.Period(year=int(value), freq=pfreq)
-        if isinstance(value, str):
-            text = value.strip()
-            m = _ISO_WEEK.fullmatch(text)
-            if m:
-                monday = pd.Timestamp.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
-                return pd.Period(monday, pfreq) if code == "W" else _fail(code)
-            m = _QUARTER.fullmatch(text)
-            if m:
-                q = pd.Period(f"{m.group(1)}Q{m.group(2)}", "Q-DEC")
-                return to_period(q, code, what=what)
-            if code == "Y" and re.fullmatch(r"\d{4}", text):
-                return pd.Period(year=int(text), freq=pfreq)
-            if not re.fullmatch(r"\d{4}-\d{1,2}(-\d{1,2})?([ T].*)?", text) and not re.fullmatch(
-                r"\d{4}\d{2}", text
-            ):
-                raise ValueError("unrecognised date text")
-            if re.fullmatch(r"\d{4}-\d{1,2}", text) and code in {"W"}:
-                raise ValueError("a month is not a week")
-            return pd.Period(pd.Timestamp(text), pfreq)
-        if isinstance(value, (pd.Timestamp, np.datetime64)) or hasattr(value, "year"):
-            ts = pd.Timestamp(value)
-            if ts is pd.NaT:
-                raise ValueError("missing")
-            return pd.Period(ts, pfreq)
-    except SpecificationError:
-        raise
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise SpecificationError(
-            f"{what} {value!r} is not a valid {_FREQ_WORD[code]} period ({exc}); expected e.g. "
-            f"{_FREQ_EXAMPLE[code]}"
-        ) from None
-    raise SpecificationError(
-        f"{what} {value!r} is not a valid {_FREQ_WORD[code]} period; expected e.g. "
-        f"{_FREQ_EXAMPLE[code]}"
-    )
-
-
-def _fail(code: str) -> pd.Period:
-    raise ValueError(f"an ISO week is not a {_FREQ_WORD[code]} period")
-
-
-_FREQ_WORD = {"M": "monthly", "W": "weekly", "Q": "quarterly", "Y": "annual"}
-_FREQ_EXAMPLE = {"M": "'2021-08'", "W": "'2021-08-02' or '2021-W31'", "Q": "'2021Q3'",
-                 "Y": "2021"}
-
-
-def to_periods(
-    values: Sequence[Any] | pd.Series, freq: str, *, column: str = "date"
-) -> pd.PeriodIndex:
-    """Convert a date column to a :class:`pandas.PeriodIndex` of canonical frequency ``freq``.
-
-    Raises
-    ------
-    SpecificationError
-        On a missing or unreadable date, naming the row (0-based position) and value.
-    """
-    code = normalise_freq(freq)
-    s = pd.Series(values)
-    if isinstance(s.dtype, pd.PeriodDtype) and _freq_of_period_dtype(s.dtype) == code:
-        if s.isna().any():
-            pos = int(np.flatnonzero(s.isna().to_numpy())[0])
-            raise SpecificationError(f"column '{column}' has a missing date at row {pos}")
-        return pd.PeriodIndex(s.array, freq=FREQUENCIES[code])
-    out = []
-    for pos, v in enumerate(s.tolist()):
-        if v is None or (not isinstance(v, str) and pd.isna(v)):
-            raise SpecificationError(f"column '{column}' has a missing date at row {pos}")
-        out.append(to_period(v, code, what=f"column '{column}' row {pos}: date"))
-    return pd.PeriodIndex(out, freq=FREQUENCIES[code])
-
-
-def calendar_index(first: pd.Period, last: pd.Period) -> pd.PeriodIndex:
-    """Every period from ``first`` to ``last`` inclusive."""
-    return pd.period_range(first, last, freq=first.freq)
 
 
 # --------------------------------------------------------------------------- specification
@@ -412,14 +245,36 @@ def interruption_columns(
     """Level and slope columns for each interruption.
 
     ``t`` is the calendar time index (1..n), ``t_interruptions`` the index of each
-    interruption's first period. ``level = (t >= t_i)``; ``slope = max(t - t_i, 0)``.
+    interruption's first period. ``level = (t >= t_i)``; ``slope = max(t - t_i, 0)``
+    (:func:`trends.calendar.break_columns`).
+
+    Parameters
+    ----------
+    t
+        Calendar time index.
+    t_interruptions
+        Interruption name -> index of its first period.
+    changes
+        Interruption name -> the changes it has (``("level", "slope")``, ...).
+
+    Returns
+    -------
+    dict
+        Term name (``level[NAME]``, ``slope[NAME]``) -> column.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cols = interruption_columns(np.arange(1, 5), {"x": 3}, {"x": ("slope",)})
+    >>> cols["slope[x]"]
+    array([0., 0., 0., 1.])
     """
     cols: dict[str, np.ndarray] = {}
     for name, ti in t_interruptions.items():
-        if "level" in changes[name]:
-            cols[f"level[{name}]"] = (t >= ti).astype(float)
-        if "slope" in changes[name]:
-            cols[f"slope[{name}]"] = np.where(t >= ti, t - ti, 0).astype(float)
+        ch = [c for c in ("level", "slope") if c in changes[name]]
+        block = break_columns(t, np.array([[ti]]), (tuple(ch),))[0]
+        for c, col in zip(ch, block, strict=True):
+            cols[f"{c}[{name}]"] = col
     return cols
 
 

@@ -215,13 +215,18 @@ def _month(value: str | pd.Period | pd.Timestamp) -> pd.Timestamp:
     return pd.Period(value, freq="M").to_timestamp(how="start")
 
 
-def _mark_interruptions(ax: Axes, interruptions: Mapping[str, str] | None, label: bool = True,
+def _as_period(value: str | pd.Period | pd.Timestamp) -> pd.Period:
+    """An interruption date as a Period (Periods keep their frequency; text is a month)."""
+    return value if isinstance(value, pd.Period) else pd.Period(value, freq="M")
+
+
+def _mark_interruptions(ax: Axes, interruptions: Mapping[str, Any] | None, label: bool = True,
                         ymax_frac: float = 0.98) -> None:
     if not interruptions:
         return
-    items = sorted(interruptions.items(), key=lambda kv: pd.Period(kv[1], freq="M"))
+    items = sorted(((n, _as_period(w)) for n, w in interruptions.items()), key=lambda kv: kv[1])
     for i, (name, when) in enumerate(items):
-        x = _month(when)
+        x = when.start_time  # the line sits at the start of the interruption's first period
         ax.axvline(x, color=OKABE_ITO["black"], linestyle=LINESTYLES[1 + i % 3], linewidth=0.8,
                    zorder=1)
         if label:
@@ -231,8 +236,8 @@ def _mark_interruptions(ax: Axes, interruptions: Mapping[str, str] | None, label
             y = ymax_frac - 0.09 * (i % 2)
             nxt = items[i + 1][1] if i + 1 < len(items) else None
             close = nxt is not None and (
-                pd.Period(nxt, freq="M") - pd.Period(when, freq="M")).n < 12
-            text = f"{name.replace('_', ' ')}\n{pd.Period(when, freq='M')}"
+                nxt.asfreq("M", how="start") - when.asfreq("M", how="start")).n < 12
+            text = f"{name.replace('_', ' ')}\n{when}"
             if close:
                 ax.text(x, y, text.replace("\n", " \n") + " ", transform=ax.get_xaxis_transform(),
                         ha="right", va="top", fontsize=6.0, multialignment="right")
@@ -343,7 +348,7 @@ def plot_its(results: Any, ax: Axes | None = None, *,
     if missing_cols:
         raise SpecificationError(f"plot data lacks columns {sorted(missing_cols)}")
     if interruptions is None:
-        interruptions = _interruptions_of(results, data)
+        interruptions = _interruption_periods(results, data)
     dates = _to_timestamps(data.index)
     fig, ax = _figure_for(ax, width)
     with style():
@@ -383,16 +388,21 @@ def plot_its(results: Any, ax: Axes | None = None, *,
 
 
 def _interruptions_of(results: Any, data: pd.DataFrame) -> dict[str, str]:
+    """Interruption name -> 'YYYY-MM' (see :func:`_interruption_periods`)."""
+    return {k: str(v) for k, v in _interruption_periods(results, data).items()}
+
+
+def _interruption_periods(results: Any, data: pd.DataFrame) -> dict[str, pd.Period]:
     named = getattr(results, "interruptions", None)
     if named is None and getattr(results, "spec", None) is not None:
         named = getattr(results.spec, "interruptions", None)
     if isinstance(named, Mapping) and named:
-        return {str(k): str(pd.Period(v, freq="M")) for k, v in named.items()}
+        return {str(k): _as_period(v) for k, v in named.items()}
     seg = data["segment"].astype(str)
     starts = seg.ne(seg.shift()) & seg.shift().notna()
     idx = data.index[starts.to_numpy()]
     months = pd.PeriodIndex(_to_timestamps(idx), freq="M")
-    return {name: str(m) for name, m in zip(seg[starts].tolist(), months, strict=True)}
+    return {name: m for name, m in zip(seg[starts].tolist(), months, strict=True)}
 
 
 def _figure_for(ax: Axes | None, width: str | float, height: float | None = None

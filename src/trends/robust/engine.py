@@ -54,6 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from trends.calendar import break_columns
 from trends.errors import SpecificationError
 from trends.families import FAMILIES as _REGISTRY
 
@@ -303,13 +304,7 @@ class BreakColumns:
 
     def toarray(self) -> np.ndarray:
         """The ``B x m x n`` columns."""
-        out = np.empty(self.shape)
-        for i, (j, c) in enumerate(self.cols):
-            if c == "level":
-                out[:, i] = self.mask[j]
-            else:
-                out[:, i] = np.maximum(self.t[None, :] - self.at[:, j, None], 0.0)
-        return out
+        return break_columns(self.t, self.at, self.changes)
 
 
 def _functions_of_t(base: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, dict[str, object]]:

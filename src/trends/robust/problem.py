@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trends.calendar import break_columns
 from trends.errors import SpecificationError
 from trends.robust.engine import check_family
 
@@ -73,20 +74,7 @@ class BreakProblem:
     def break_columns(self, placements: np.ndarray) -> np.ndarray:
         """Level/slope columns for many placements: ``B x m x n`` for ``B x k`` positions."""
         placements = np.asarray(placements, dtype=np.int64)
-        t = self.positions.astype(float)[None, :]
-        B, n = len(placements), len(self.positions)
-        out = np.empty((B, len(self.break_terms), n))
-        i = 0
-        for j, ch in enumerate(self.changes):
-            b = placements[:, j].astype(float)[:, None]
-            for c in ch:
-                if c == "level":
-                    np.greater_equal(t, b, out=out[:, i], casting="unsafe")
-                else:
-                    np.subtract(t, b, out=out[:, i])
-                    np.maximum(out[:, i], 0.0, out=out[:, i])
-                i += 1
-        return out
+        return break_columns(self.positions, placements, self.changes)
 
     def design(self, placement: Sequence[int]) -> pd.DataFrame:
         """The full design (shared + break columns) for one placement, as a DataFrame."""
