@@ -101,10 +101,31 @@ def tex_escape(text: str) -> str:
     return "".join(_TEX_SPECIAL.get(ch, ch) for ch in text)
 
 
-def to_latex(text_frame: pd.DataFrame, caption: str | None = None, label: str | None = None) -> str:
-    """A ``booktabs`` table (``table`` float with optional caption and label)."""
+def to_latex(text_frame: pd.DataFrame, caption: str | None = None, label: str | None = None,
+             align: str | None = None) -> str:
+    """A ``booktabs`` table (``table`` float with optional caption and label).
+
+    Parameters
+    ----------
+    text_frame
+        The table, cells as text (see :func:`format_frame`).
+    caption, label
+        Optional ``\\caption`` (escaped) and ``\\label``.
+    align
+        Column alignment (e.g. ``"lrr"``); default ``r`` for numeric columns, ``l`` otherwise.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(to_latex(pd.DataFrame({"x^2": ["1"]})).splitlines()[4])
+    x\\textasciicircum{}2 \\\\
+    """
     cols = list(text_frame.columns)
-    align = "".join("r" if _numeric_column(text_frame[c]) else "l" for c in cols)
+    if align is None:
+        align = "".join("r" if _numeric_column(text_frame[c]) else "l" for c in cols)
     out = ["\\begin{table}[htbp]", "\\centering"]
     if caption:
         out.append(f"\\caption{{{tex_escape(caption)}}}")
@@ -297,5 +318,142 @@ def _excess_for(eff: pd.DataFrame, itv: str, horizons: Sequence[int]) -> dict[st
     return out
 
 
-__all__ = ["EFFECTS_COLUMNS", "effects_table", "format_frame", "format_number", "markdown",
-           "tex_escape", "to_latex", "to_markdown", "write_table"]
+def to_html(text_frame: pd.DataFrame) -> str:
+    """An HTML ``table`` of an all-text frame (cells escaped).
+
+    Parameters
+    ----------
+    text_frame
+        The table, cells as text.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> to_html(pd.DataFrame({"a": ["<1"]}))
+    '<table><thead><tr><th>a</th></tr></thead><tbody><tr><td>&lt;1</td></tr></tbody></table>'
+    """
+    import html
+
+    cols = "".join(f"<th>{html.escape(str(c))}</th>" for c in text_frame.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+                   for row in text_frame.itertuples(index=False))
+    return f"<table><thead><tr>{cols}</tr></thead><tbody>{body}</tbody></table>"
+
+
+# ------------------------------------------------ fixed-width and padded tables (summaries)
+def format_sig(x: Any) -> str:
+    """Deterministic number formatting for summaries: 6 significant digits, 'NA' for missing.
+
+    Parameters
+    ----------
+    x
+        A number (or text, returned as is).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_sig(3.14159265), format_sig(float("nan")), format_sig(1e-6)
+    ('3.14159', 'NA', '1.000e-06')
+    """
+    if isinstance(x, str):
+        return x
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    if math.isnan(v):
+        return "NA"
+    if v == 0:
+        return "0"
+    if abs(v) < 1e-4:
+        return f"{v:.3e}"
+    return f"{v:.6g}"
+
+
+def format_markdown_table(df: pd.DataFrame) -> str:
+    """A padded GitHub-flavoured Markdown table of ``df`` (columns as given, no index), values
+    as strings with ``|`` escaped; text left-aligned, everything else right-aligned.
+
+    Parameters
+    ----------
+    df
+        The table (cells rendered with ``str``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(format_markdown_table(pd.DataFrame({"a": ["x"], "b": ["1.5"]})))
+    | a   |   b |
+    | --- | --: |
+    | x   | 1.5 |
+    """
+    cols = [str(c) for c in df.columns]
+    rows = [[str(v).replace("|", "\\|") for v in r] for r in df.itertuples(index=False)]
+    numeric = [all(_looks_numeric(r[j]) for r in rows) if rows else False for j in range(len(cols))]
+    widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(cols)]
+    widths = [max(w, 3) for w in widths]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(
+            c.rjust(w) if num else c.ljust(w)
+            for c, w, num in zip(cells, widths, numeric, strict=True)
+        ) + " |"
+
+    sep = "| " + " | ".join(("-" * (w - 1) + ":") if num else "-" * w
+                            for w, num in zip(widths, numeric, strict=True)) + " |"
+    return "\n".join([line(cols), sep, *[line(r) for r in rows]])
+
+
+def format_text_table(df: pd.DataFrame) -> str:
+    """A plain fixed-width text table of ``df`` (no index; numbers by :func:`format_sig`).
+
+    Parameters
+    ----------
+    df
+        The table.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(format_text_table(pd.DataFrame({"term": ["a"], "estimate": [0.5]})))
+    term  estimate
+    ----  --------
+    a          0.5
+    """
+    cols = [str(c) for c in df.columns]
+    rows = [[format_sig(v) for v in r] for r in df.itertuples(index=False)]
+    widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(cols)]
+    out = ["  ".join(c.rjust(w) if j else c.ljust(w)
+                     for j, (c, w) in enumerate(zip(cols, widths, strict=True)))]
+    out.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        out.append("  ".join(c.rjust(w) if j else c.ljust(w)
+                             for j, (c, w) in enumerate(zip(r, widths, strict=True))))
+    return "\n".join(out)
+
+
+def _looks_numeric(s: str) -> bool:
+    if s == "NA":
+        return True
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return True
+
+
+__all__ = ["EFFECTS_COLUMNS", "effects_table", "format_frame", "format_markdown_table",
+           "format_number", "format_sig", "format_text_table", "markdown", "tex_escape", "to_html",
+           "to_latex", "to_markdown", "write_table"]

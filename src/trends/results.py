@@ -37,6 +37,14 @@ from trends.design import PERIODS_PER_YEAR, Design
 from trends.errors import SpecificationError
 from trends.families import Family, get_family
 from trends.fitrecord import FitRecord
+from trends.report import (
+    format_markdown_table,
+    format_sig,
+    format_text_table,
+    tex_escape,
+    to_html,
+    to_latex,
+)
 
 __all__ = ["ITSResults", "Diagnostics", "format_markdown_table"]
 
@@ -587,12 +595,7 @@ class ITSResults:
         head = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
                        f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
                        for k, v in self._header())
-        tab = self._formatted_table(None)
-        cols = "".join(f"<th>{html.escape(c)}</th>" for c in tab.columns)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-                       for row in tab.itertuples(index=False))
-        return (f"<div><table>{head}</table><table><thead><tr>{cols}</tr></thead>"
-                f"<tbody>{body}</tbody></table></div>")
+        return f"<div><table>{head}</table>{to_html(self._formatted_table(None))}</div>"
 
     def to_markdown(self, alpha: float | None = None) -> str:
         """Markdown: a bullet list of model facts and the coefficient table."""
@@ -602,16 +605,7 @@ class ITSResults:
     def to_latex(self, alpha: float | None = None, caption: str | None = None) -> str:
         """A LaTeX ``table`` (booktabs) of the coefficient table."""
         tab = self._formatted_table(alpha)
-        cols = [_latex_escape(c) for c in tab.columns]
-        lines = ["\\begin{table}[htbp]", "\\centering"]
-        if caption:
-            lines.append(f"\\caption{{{_latex_escape(caption)}}}")
-        lines += [f"\\begin{{tabular}}{{l{'r' * (len(cols) - 1)}}}", "\\toprule",
-                  " & ".join(cols) + " \\\\", "\\midrule"]
-        for row in tab.itertuples(index=False):
-            lines.append(" & ".join(_latex_escape(str(v)) for v in row) + " \\\\")
-        lines += ["\\bottomrule", "\\end{tabular}", "\\end{table}"]
-        return "\n".join(lines) + "\n"
+        return to_latex(tab, caption=caption, align="l" + "r" * (len(tab.columns) - 1))
 
 
 def _immutable_setattr(self: Any, name: str, value: Any) -> None:
@@ -628,68 +622,6 @@ setattr(ITSResults, "__delattr__", _immutable_delattr)  # noqa: B010
 
 
 # ---------------------------------------------------------------------- formatting helpers
-def _fmt(x: Any) -> str:
-    """Deterministic number formatting: 6 significant digits, 'NA' for missing."""
-    if isinstance(x, str):
-        return x
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return str(x)
-    if math.isnan(v):
-        return "NA"
-    if v == 0:
-        return "0"
-    if abs(v) < 1e-4:
-        return f"{v:.3e}"
-    return f"{v:.6g}"
-
-
-def _latex_escape(text: str) -> str:
-    rep = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-           "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
-    return "".join(rep.get(ch, ch) for ch in text)
-
-
-def format_markdown_table(df: pd.DataFrame) -> str:
-    """A GitHub-flavoured Markdown table of ``df`` (columns as given, no index), values as
-    strings with ``|`` escaped; text left-aligned, everything else right-aligned."""
-    cols = [str(c) for c in df.columns]
-    rows = [[str(v).replace("|", "\\|") for v in r] for r in df.itertuples(index=False)]
-    numeric = [all(_looks_numeric(r[j]) for r in rows) if rows else False for j in range(len(cols))]
-    widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(cols)]
-    widths = [max(w, 3) for w in widths]
-
-    def line(cells: list[str]) -> str:
-        return "| " + " | ".join(
-            c.rjust(w) if num else c.ljust(w)
-            for c, w, num in zip(cells, widths, numeric, strict=True)
-        ) + " |"
-
-    sep = "| " + " | ".join(("-" * (w - 1) + ":") if num else "-" * w
-                            for w, num in zip(widths, numeric, strict=True)) + " |"
-    return "\n".join([line(cols), sep, *[line(r) for r in rows]])
-
-
-def format_text_table(df: pd.DataFrame) -> str:
-    """A plain fixed-width text table of ``df`` (no index)."""
-    cols = [str(c) for c in df.columns]
-    rows = [[_fmt(v) for v in r] for r in df.itertuples(index=False)]
-    widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(cols)]
-    out = ["  ".join(c.rjust(w) if j else c.ljust(w)
-                     for j, (c, w) in enumerate(zip(cols, widths, strict=True)))]
-    out.append("  ".join("-" * w for w in widths))
-    for r in rows:
-        out.append("  ".join(c.rjust(w) if j else c.ljust(w)
-                             for j, (c, w) in enumerate(zip(r, widths, strict=True))))
-    return "\n".join(out)
-
-
-def _looks_numeric(s: str) -> bool:
-    if s == "NA":
-        return True
-    try:
-        float(s)
-    except ValueError:
-        return False
-    return True
+# moved to trends.report (the one table renderer); the old names stay importable from here
+_fmt = format_sig
+_latex_escape = tex_escape
