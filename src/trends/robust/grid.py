@@ -420,7 +420,7 @@ def plot_grid(grid: pd.DataFrame, ax: Any = None, *, criterion: str = "aic") -> 
     (matplotlib.figure.Figure, matplotlib.axes.Axes)
         The figure and axes; the figure is not shown.
     """
-    import matplotlib.pyplot as plt
+    from trends import plot
 
     if criterion not in ("aic", "bic", "llf") or criterion not in grid.columns:
         raise SpecificationError(f"criterion must be a column of the grid: aic, bic or llf "
@@ -431,10 +431,14 @@ def plot_grid(grid: pd.DataFrame, ax: Any = None, *, criterion: str = "aic") -> 
     values = grid[criterion].to_numpy(dtype=float)
     delta = values.max() - values if criterion == "llf" else values - np.nanmin(values)
     label = f"Δ{criterion.upper()} from best" if criterion != "llf" else "log-likelihood below best"
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(7, 4.5))
-    else:
-        fig = ax.figure
+    with plot.style():  # the figure style of trends.plot (Figure API, no pyplot state)
+        fig, ax = plot.figure(plot.DOUBLE_COLUMN, 4.5) if ax is None else (ax.figure, ax)
+        _draw_grid(grid, ax, fig, breaks, delta, label)
+    return fig, ax
+
+
+def _draw_grid(grid: pd.DataFrame, ax: Any, fig: Any, breaks: list[str], delta: np.ndarray,
+               label: str) -> None:
     if len(breaks) == 1:
         # period labels (YYYY-MM, YYYYQn, ...) sort chronologically as text
         order = np.argsort(grid["break_1"].to_numpy(dtype=str), kind="stable")
@@ -469,7 +473,6 @@ def plot_grid(grid: pd.DataFrame, ax: Any = None, *, criterion: str = "aic") -> 
         ax.set_ylabel(label)
     ax.set_title(f"Break-date grid ({len(grid)} placements)")
     fig.tight_layout()
-    return fig, ax
 
 
 def refit_loop(

@@ -157,23 +157,23 @@ def _restrict(problem: BreakProblem, keep: np.ndarray) -> BreakProblem:
 def plot_placebo(result: PlaceboResult, term: str | None = None, ax: Any = None
                  ) -> tuple[Any, Any]:
     """Histogram of placebo effects with the real effect marked; returns ``(fig, ax)``."""
-    import matplotlib.pyplot as plt
+    from trends import plot
 
     term = result.observed.index[0] if term is None else term
     if term not in result.observed.index:
         raise SpecificationError(f"unknown term {term!r}; expected one of "
                                  f"{list(result.observed.index)}")
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 4))
-    else:
-        fig = ax.figure
-    vals = result.effects[term].dropna().to_numpy()
-    ax.hist(vals, bins=min(30, max(5, len(vals) // 3)), color="0.7", edgecolor="0.4")
-    ax.axvline(float(result.observed[term]), color="C3", lw=2, label="real interruption")
-    p = result.summary.loc[term, "p_value"]
-    ax.set_title(f"Placebo-in-time: {term} (p = {p:.3f}, {len(vals)} placebos)")
-    ax.set_xlabel("estimate")
-    ax.set_ylabel("placebo placements")
-    ax.legend(frameon=False)
-    fig.tight_layout()
+    with plot.style():  # the figure style of trends.plot (Figure API, no pyplot state)
+        fig, ax = plot.figure("single") if ax is None else (ax.figure, ax)
+        vals = result.effects[term].dropna().to_numpy()
+        ax.hist(vals, bins=min(30, max(5, len(vals) // 3)), color=plot.GAP_COLOUR,
+                edgecolor=plot.OKABE_ITO["black"], linewidth=0.4)
+        ax.axvline(float(result.observed[term]), color=plot.OKABE_ITO["vermillion"], lw=1.5,
+                   label="real interruption")
+        p = result.summary.loc[term, "p_value"]
+        ax.set_title(f"Placebo-in-time: {term}\n(p = {p:.3f}, {len(vals)} placebos)")
+        ax.set_xlabel("estimate (placebo interruption)")
+        ax.set_ylabel("placebo placements")
+        ax.legend(frameon=False)
+        fig.tight_layout()
     return fig, ax
