@@ -14,9 +14,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from bad_inputs.harness import (
     HERE,
+    audit_text,
     check_status_spec,
     clean_api,
     copy_input,
@@ -33,8 +33,8 @@ from bad_inputs.harness import (
     snapshot,
     status_counts,
     temp_leftovers,
-    audit_text,
 )
+
 from trends.errors import InputError
 from trends.schema import AUDIT_STATUSES, PANEL_COLUMNS
 

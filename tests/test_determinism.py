@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from bad_inputs.harness import (
     HERE,
     ROOT,

@@ -31,7 +31,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from bad_inputs.harness import HERE, TEMP_PREFIX, file_state, snapshot, trends_command
 
 pytestmark = pytest.mark.slow

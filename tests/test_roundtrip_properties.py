@@ -21,10 +21,10 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from bad_inputs.harness import same_values
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
-from bad_inputs.harness import same_values
 from trends import aliases
 from trends.errors import InputError
 

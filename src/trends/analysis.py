@@ -583,7 +583,8 @@ def interpret(effects: pd.DataFrame, model: str, unit: str = "attacks") -> str:
             direction = "higher" if pct >= 0 else "lower"
             ci = f"95% CI {r['level_rr_low']:.2f} to {r['level_rr_high']:.2f}"
             certain = ("the interval excludes 1" if r["level_rr_low"] > 1
-                       or r["level_rr_high"] < 1 else "the interval includes 1, so no change cannot be ruled out")
+                       or r["level_rr_high"] < 1
+                       else "the interval includes 1, so no change cannot be ruled out")
             out.append(f"At the {name} ({r['month']}) the monthly level of {unit} became "
                        f"{abs(pct):.0f}% {direction} than the path without this interruption "
                        f"predicted (rate ratio "

@@ -50,7 +50,8 @@ def atomic_open(
     """Open a temporary file for writing that replaces ``path`` atomically on close."""
     if "b" in mode:
         encoding = None
-    with atomic_path(path) as tmp, open(tmp, mode, encoding=encoding, newline="" if encoding else None) as fh:
+    newline = "" if encoding else None
+    with atomic_path(path) as tmp, open(tmp, mode, encoding=encoding, newline=newline) as fh:
         yield fh
 
 
@@ -62,7 +63,8 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
 
 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], **kwargs: Any) -> Path:
-    """Write ``df`` as CSV atomically with deterministic formatting (``\\n``, no index by default)."""
+    """Write ``df`` as CSV atomically with deterministic formatting (``\\n`` line ends, no index
+    by default)."""
     kwargs.setdefault("index", False)
     kwargs.setdefault("lineterminator", "\n")
     with atomic_open(path, "w") as fh:

@@ -347,7 +347,8 @@ def reconcile(rows: pd.DataFrame, rules: Rules | None = None) -> Reconciled:
             "" if not others else "chosen over " + ", ".join(str(c.value) for c in others)
             + f" by {decided_by}",
         )
-        seen: dict[tuple[str, str], dict[str, Any]] = {(str(first["url"]), str(first["flag"])): first}
+        seen: dict[tuple[str, str], dict[str, Any]] = {
+            (str(first["url"]), str(first["flag"])): first}
         for r in win.rows[1:]:
             dup = seen.get((str(r["url"]), str(r["flag"])))
             if dup is not None:

@@ -500,7 +500,7 @@ def plot_coverage(panel: pd.DataFrame, *, measure: str = "attacks", region: str 
         ax.invert_yaxis()
         ax.xaxis_date()
         _date_axis(ax)
-        for i, col in enumerate(wide.columns):
+        for i in range(len(wide.columns)):
             ax.text(1.01, 1 - (i + 0.5) / n_src, f"{int(present[i].sum())}/{n_mon}",
                     transform=ax.transAxes, va="center", fontsize=6.5)
         ax.set_xlabel("month (filled = value published; blank = no figure found)")

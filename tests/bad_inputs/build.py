@@ -410,7 +410,7 @@ def build() -> None:
     put("a30_revision_published.csv", lines(
         f"PIPS,2022-01,national,all,attacks,20,{U},first report,2022-02-10",
         f"PIPS,2022-02,national,all,attacks,25,{U},x,2022-03-10",
-        f"PIPS,2022-01,national,all,attacks,22,https://example.org/pips/annual-2022,revised,2023-01-05",
+        "PIPS,2022-01,national,all,attacks,22,https://example.org/pips/annual-2022,revised,2023-01-05",
         header=H + ",published"))
     accept("revision_published", "a30_revision_published.csv", [n("2022-01", 22), n("2022-02", 25)],
            raw_rows=3, audit="kept=2;superseded=1", pattern="supersed|revis|later|latest",
@@ -479,9 +479,9 @@ def build() -> None:
         header="# source_org: CRSS\n# measure: killed\nprovince," + ",".join(months) + ",Total"))
     accept("wide_total_column", "w03_wide_total_column.csv",
            [n(f"2021-{m:02d}", v, region="khyber_pakhtunkhwa", measure="killed", source="CRSS")
-            for m, v in zip(range(1, 13), kp)]
+            for m, v in zip(range(1, 13), kp, strict=False)]
            + [n(f"2021-{m:02d}", v, region="punjab", measure="killed", source="CRSS")
-              for m, v in zip(range(1, 13), pj)],
+              for m, v in zip(range(1, 13), pj, strict=False)],
            audit="merged|dropped=2", pattern=TOTAL_DIFFERS,
            note="wide: 12 months + a Total column; KP's total matches, Punjab's (29 vs 24) is flagged, not refused")
 

@@ -598,10 +598,11 @@ def _bai_confint(y: np.ndarray, X: np.ndarray, bps: list[int], level: float,
             ub += 1000
         while argmax_cdf(lb, xi, phi1, phi2) > a2:
             lb -= 1000
-        up = optimize.brentq(lambda x: float(argmax_cdf(x, xi, phi1, phi2)) - (1 - a2), 0, ub,
-                             xtol=1e-10)
-        lo = optimize.brentq(lambda x: float(argmax_cdf(x, xi, phi1, phi2)) - a2, lb, 0,
-                             xtol=1e-10)
+        # the roots are found within this iteration: bind its values explicitly
+        up = optimize.brentq(lambda x, xi=xi, p1=phi1, p2=phi2:
+                             float(argmax_cdf(x, xi, p1, p2)) - (1 - a2), 0, ub, xtol=1e-10)
+        lo = optimize.brentq(lambda x, xi=xi, p1=phi1, p2=phi2:
+                             float(argmax_cdf(x, xi, p1, p2)) - a2, lb, 0, xtol=1e-10)
         upper.append(up * phi1**2 / qp1)
         lower.append(lo * phi1**2 / qp1)
     bp = np.asarray(bps, dtype=float)

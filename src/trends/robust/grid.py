@@ -304,9 +304,10 @@ def break_date_grid(
     Breaks may sit on any calendar period, including a missing month; segments are counted in
     used observations. For ``quasipoisson`` (no likelihood) ``llf`` is the quasi-log-likelihood
     with the dispersion of the model as specified held common to all placements (see
-    :func:`quasi_scale`), so ``aic``/``bic`` are QAIC/QBIC. Gaussian fits are closed-form least squares; count families are fitted
-    by batched IRLS to a relative tolerance of 1e-10 (see :mod:`trends.robust.engine`), which
-    agrees with a statsmodels refit of each placement to about 1e-8.
+    :func:`quasi_scale`), so ``aic``/``bic`` are QAIC/QBIC. Gaussian fits are closed-form least
+    squares; count families are fitted by batched IRLS to a relative tolerance of 1e-10 (see
+    :mod:`trends.robust.engine`), which agrees with a statsmodels refit of each placement to
+    about 1e-8.
 
     Examples
     --------
