@@ -19,9 +19,14 @@ install: $(STAMP)
 reproduce: $(STAMP)
 	$(BIN)/trends reproduce
 
-# nbval compares stored notebook outputs; tests/ holds unit, property and end-to-end tests.
+# lint (ruff, the rules in pyproject.toml), types (mypy, [tool.mypy]), then the tests: nbval
+# compares stored notebook outputs; tests/ holds unit, property and end-to-end tests; the
+# docstring examples of src/trends run as doctests.
 test: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy src/trends
 	MPLBACKEND=Agg $(BIN)/python -m pytest --nbval tests notebooks
+	MPLBACKEND=Agg $(BIN)/python -m pytest --doctest-modules src/trends -p no:cacheprovider
 
 # re-execute the notebooks in place (after a change in what they show), without timing metadata
 notebooks: $(STAMP)

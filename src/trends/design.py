@@ -421,10 +421,10 @@ def build_design(
             "interruptions must be a dict {name: date}, e.g. {'takeover': '2021-08'}"
         )
     names = list(interruptions)
-    for n in names:
-        if not isinstance(n, str) or not re.fullmatch(r"[A-Za-z0-9_.\-]+", n):
+    for nm in names:
+        if not isinstance(nm, str) or not re.fullmatch(r"[A-Za-z0-9_.\-]+", nm):
             raise SpecificationError(
-                f"interruption name {n!r} is not valid; use letters, digits, '_', '-' or '.'"
+                f"interruption name {nm!r} is not valid; use letters, digits, '_', '-' or '.'"
             )
 
     # ---- frequency and periods

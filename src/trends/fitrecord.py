@@ -159,8 +159,7 @@ def record_from_statsmodels(res: Any, k: int, family: Family, *, errors: bool = 
     if errors:  # + 1: the concentrated innovation variance
         df_resid = float(res.nobs - len(allp) - 1)
         names = [*list(res.model.param_names)[k:], "sigma2"]
-        values = [*allp[k:], float(res.scale)]
-        extra = pd.Series(values, index=names, dtype=float)
+        extra = pd.Series([*allp[k:], float(res.scale)], index=names, dtype=float)
         resid = _ro(res.resid)
         resid_pearson = resid
     else:
@@ -171,7 +170,7 @@ def record_from_statsmodels(res: Any, k: int, family: Family, *, errors: bool = 
         else:  # OLS: studentise by the residual scale
             resid_pearson = _ro(np.asarray(res.resid, dtype=float) / math.sqrt(float(res.scale)))
         resid = _ro(res.resid) if family.closed_form else resid_pearson
-    values = dict(
+    values: dict[str, Any] = dict(
         params=_ro(allp[:k]),
         cov=_ro(np.asarray(res.cov_params(), dtype=float)[:k, :k]),
         bse=_ro(np.asarray(res.bse, dtype=float)[:k]),

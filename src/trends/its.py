@@ -165,15 +165,15 @@ class ITS:
             family=family, offset=offset, seasonality=seasonality, covariates=covariates,
             group=group, treated=treated, control=control, freq=freq,
         )
-        family = get_family(self._design.family)
-        fam = family.name
-        if self._cov[0] in _HC and self._cov[0] not in family.robust_hc_variants:
+        fam_obj = get_family(self._design.family)
+        fam = fam_obj.name
+        if self._cov[0] in _HC and self._cov[0] not in fam_obj.robust_hc_variants:
             raise SpecificationError(
                 f"cov={self._cov[0]!r} is only available for the gaussian family; statsmodels "
                 f"computes only HC0 for '{fam}' models (use 'HC0' or 'hac')"
             )
         if self._errors is not None:
-            if not family.arma_errors:
+            if not fam_obj.arma_errors:
                 raise SpecificationError(
                     f"errors={errors!r} (ARMA errors) needs family='gaussian' (saw '{fam}'); "
                     "use cov='hac' for autocorrelation-robust inference with count models"

@@ -28,6 +28,7 @@ import matplotlib as mpl
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
+from matplotlib import rcsetup
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -69,7 +70,7 @@ RC_PARAMS: dict[str, Any] = {
     "legend.frameon": False,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.prop_cycle": mpl.cycler(color=list(PALETTE)),
+    "axes.prop_cycle": rcsetup.cycler(color=list(PALETTE)),
     "lines.linewidth": 1.2,
     "lines.markersize": 3.5,
     "figure.dpi": 100,
@@ -96,7 +97,7 @@ _METADATA: dict[str, dict[str, Any]] = {
 @contextlib.contextmanager
 def style() -> Iterator[None]:
     """Apply :data:`RC_PARAMS` for the duration of the block."""
-    with mpl.rc_context(RC_PARAMS):
+    with mpl.rc_context(RC_PARAMS):  # type: ignore[arg-type]
         yield
 
 
@@ -408,7 +409,7 @@ def _interruption_periods(results: Any, data: pd.DataFrame) -> dict[str, pd.Peri
 def _figure_for(ax: Axes | None, width: str | float, height: float | None = None
                 ) -> tuple[Figure, Axes]:
     if ax is not None:
-        return ax.figure, ax
+        return ax.get_figure(root=True), ax  # type: ignore[return-value]
     return figure(width, height)
 
 

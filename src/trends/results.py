@@ -114,7 +114,8 @@ class ITSResults:
     # private views of the record (short names used by the computations below)
     @property
     def _design(self) -> Design:
-        return self.spec.design()  # type: ignore[no-any-return]
+        design: Design = self.spec.design()
+        return design
 
     @property
     def _family(self) -> Family:

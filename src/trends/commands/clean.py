@@ -10,7 +10,7 @@ FORMATS = ("auto", "long", "wide", "ucdp-ged", "acled", "gtd")
 EVENT_FORMATS = ("ucdp-ged", "acled", "gtd")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``clean`` sub-command."""
     p = subparsers.add_parser(
         "clean",

@@ -120,7 +120,7 @@ def check_family(family: str) -> str:
 def fit_batch(
     y: np.ndarray,
     base: np.ndarray,
-    extra: np.ndarray | None = None,
+    extra: np.ndarray | BreakColumns | None = None,
     *,
     family: str = "gaussian",
     offset: np.ndarray | None = None,

@@ -93,6 +93,7 @@ def fit_placements(
     fam = get_family(problem.family)
     alphas = np.empty(B) if fam.estimates_dispersion else None
     qscale = quasi_scale(problem) if fam.pearson_scale else None
+    stages: list[tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | None]]
     if fam.closed_form or (fam.estimates_dispersion and alpha is None):
         # closed form, or coefficients alternating with the dispersion (whose start is the fit
         # without breaks): no use for interpolated starting values
@@ -105,7 +106,7 @@ def fit_placements(
             for sl in _chunks(len(rows), m * n):
                 idx = rows[sl]
                 start = None
-                if lo is not None:
+                if lo is not None and hi is not None and frac is not None:
                     start = full[lo[sl]] + (full[hi[sl]] - full[lo[sl]]) * frac[sl, None]
                 cols = (problem.break_columns(reps[idx]) if fam.closed_form else
                         BreakColumns(problem.positions, reps[idx], problem.changes))
@@ -233,7 +234,7 @@ def quasi_scale(problem: BreakProblem) -> float:
 def _table(
     problem: BreakProblem,
     placements: np.ndarray,
-    fitted: tuple[np.ndarray, ...],
+    fitted: tuple[Any, ...],
 ) -> pd.DataFrame:
     params, llf, aic, bic, conv, alphas = fitted
     data: dict[str, Any] = {}

@@ -152,6 +152,8 @@ def bootstrap(
     if not 0 < level < 1:
         raise SpecificationError(f"level must lie in (0, 1) (saw {level!r})")
     problem = problem_from_model(model)
+    if problem.hypothesised is None:
+        raise SpecificationError("the model has no interruption dates to resample around")
     X = problem.design(problem.hypothesised)
     names = list(X.columns)
     report = problem.break_terms if terms is None else list(terms)
