@@ -30,7 +30,7 @@ _EXPORTS: dict[str, str] = {
 _SUBMODULES = frozenset(
     {"aliases", "analysis", "atomic", "claims", "clean", "cli", "design", "errors", "events",
      "io", "its", "outputs", "panel", "periods", "plot", "provenance", "report", "reproduce",
-     "results", "robust", "schema"}
+     "results", "robust", "schema", "study"}
 )
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

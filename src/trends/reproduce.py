@@ -106,11 +106,11 @@ def stage_clean(ctx: Context) -> None:
 
 
 def _deferred(function: str) -> Callable[[Context], None]:
-    """The stage function ``trends.outputs.<function>``, imported only when the stage runs
-    (the models, plotting and report modules are not needed to clean)."""
+    """The study's stage function ``trends.study.outputs.<function>``, imported only when the
+    stage runs (the models, plotting and report modules are not needed to clean)."""
 
     def run(ctx: Context) -> None:
-        from trends import outputs
+        from trends.study import outputs
 
         getattr(outputs, function)(ctx)
 
