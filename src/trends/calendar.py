@@ -54,8 +54,26 @@ _FREQ_ALIASES: dict[str, str] = {
 def normalise_freq(freq: str) -> str:
     """Return the canonical frequency code (``M``, ``W``, ``Q``, ``Y``) for ``freq``.
 
-    Accepts e.g. ``"M"``, ``"MS"``, ``"monthly"``, ``"W"``, ``"W-MON"``, ``"weekly"``,
-    ``"Q"``, ``"quarterly"``, ``"Y"``, ``"A"``, ``"annual"``.
+    Parameters
+    ----------
+    freq
+        E.g. ``"M"``, ``"MS"``, ``"monthly"``, ``"W"``, ``"W-MON"``, ``"weekly"``, ``"Q"``,
+        ``"quarterly"``, ``"Y"``, ``"A"``, ``"annual"``.
+
+    Returns
+    -------
+    str
+        ``"M"``, ``"W"``, ``"Q"`` or ``"Y"``.
+
+    Raises
+    ------
+    SpecificationError
+        For an unknown frequency.
+
+    Examples
+    --------
+    >>> normalise_freq("monthly"), normalise_freq("W-MON"), normalise_freq("A")
+    ('M', 'W', 'Y')
     """
     if not isinstance(freq, str) or freq.strip().lower() not in _FREQ_ALIASES:
         raise SpecificationError(
@@ -82,6 +100,22 @@ def infer_freq(values: pd.Series) -> str:
     ``YYYY-Qn`` quarterly, ``YYYY-Www`` weekly, otherwise monthly. Datetimes: from the median
     spacing of consecutive distinct dates (about 7 days weekly, 28-31 monthly, 89-92 quarterly,
     365-366 annual); a single date is taken as monthly.
+
+    Parameters
+    ----------
+    values
+        The date column.
+
+    Returns
+    -------
+    str
+        Canonical frequency code.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> infer_freq(pd.Series(["2021Q1", "2021Q2"])), infer_freq(pd.Series([2019, 2020]))
+    ('Q', 'Y')
     """
     s = pd.Series(values).dropna()
     if isinstance(s.dtype, pd.PeriodDtype):
@@ -128,6 +162,29 @@ def to_period(value: Any, freq: str, *, what: str = "date") -> pd.Period:
     Accepts a Period (of the same or a finer frequency lying within one target period), a
     datetime/Timestamp, a string (``"2021-08"``, ``"2021-08-15"``, ``"2021Q3"``, ``"2021-W05"``,
     ``"2021"``) or, for annual data only, an integer year.
+
+    Parameters
+    ----------
+    value
+        The date.
+    freq
+        Target frequency (see :func:`normalise_freq`).
+    what
+        How the value is named in an error message.
+
+    Returns
+    -------
+    pandas.Period
+
+    Raises
+    ------
+    SpecificationError
+        For a value that is not a date of that frequency.
+
+    Examples
+    --------
+    >>> to_period("2021-08-15", "M"), to_period("2021-W05", "W").start_time.date()
+    (Period('2021-08', 'M'), datetime.date(2021, 2, 1))
     """
     code = normalise_freq(freq)
     pfreq = FREQUENCIES[code]
@@ -196,6 +253,24 @@ def to_periods(
 ) -> pd.PeriodIndex:
     """Convert a date column to a :class:`pandas.PeriodIndex` of canonical frequency ``freq``.
 
+    Parameters
+    ----------
+    values
+        The dates (see :func:`to_period` for what is accepted).
+    freq
+        Target frequency.
+    column
+        Column name for error messages.
+
+    Returns
+    -------
+    pandas.PeriodIndex
+
+    Examples
+    --------
+    >>> list(to_periods(["2021-01", "2021-02-10"], "M").astype(str))
+    ['2021-01', '2021-02']
+
     Raises
     ------
     SpecificationError
@@ -217,7 +292,23 @@ def to_periods(
 
 
 def calendar_index(first: pd.Period, last: pd.Period) -> pd.PeriodIndex:
-    """Every period from ``first`` to ``last`` inclusive."""
+    """Every period from ``first`` to ``last`` inclusive (missing periods included).
+
+    Parameters
+    ----------
+    first, last
+        Periods of one frequency.
+
+    Returns
+    -------
+    pandas.PeriodIndex
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> len(calendar_index(pd.Period("2021-01", "M"), pd.Period("2021-12", "M")))
+    12
+    """
     return pd.period_range(first, last, freq=first.freq)
 
 
