@@ -158,6 +158,23 @@ def parse_changes(
 
     ``changes`` is ``"level"``, ``"slope"``, ``"level+slope"`` (all interruptions) or a dict
     ``{name: one of those}``; interruptions missing from the dict get ``"level+slope"``.
+
+    Parameters
+    ----------
+    changes
+        The changes, for all interruptions or by name.
+    names
+        Interruption names.
+
+    Returns
+    -------
+    dict
+        Name -> ``("level",)``, ``("slope",)`` or ``("level", "slope")``.
+
+    Examples
+    --------
+    >>> parse_changes({"a": "level"}, ["a", "b"])
+    {'a': ('level',), 'b': ('level', 'slope')}
     """
     def one(word: object, who: str) -> tuple[str, ...]:
         key = word.strip().lower().replace(" ", "") if isinstance(word, str) else None
@@ -184,6 +201,24 @@ def parse_seasonality(seasonality: Any, freq: str) -> tuple[str, int, float] | N
 
     Strings ``"none"``, ``"month"``, ``"quarter"``, ``"fourier:K"`` and ``"fourier:K:PERIOD"``
     are accepted as well as the tuple forms.
+
+    Parameters
+    ----------
+    seasonality
+        The specification.
+    freq
+        Canonical frequency of the data (month dummies need monthly or weekly data).
+
+    Returns
+    -------
+    tuple or None
+
+    Examples
+    --------
+    >>> parse_seasonality("fourier:2", "M")
+    ('fourier', 2, 12.0)
+    >>> parse_seasonality("none", "M") is None
+    True
     """
     s = seasonality
     if s is None or (isinstance(s, str) and s.strip().lower() in {"", "none"}):
@@ -281,7 +316,27 @@ def interruption_columns(
 def seasonal_columns(
     periods: pd.PeriodIndex, season: tuple[str, int, float] | None
 ) -> dict[str, np.ndarray]:
-    """Seasonal columns for ``periods`` (see the module docstring for names and phase)."""
+    """Seasonal columns for ``periods`` (see the module docstring for names and phase).
+
+    Parameters
+    ----------
+    periods
+        The calendar.
+    season
+        Output of :func:`parse_seasonality`.
+
+    Returns
+    -------
+    dict
+        Term name -> column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cols = seasonal_columns(pd.period_range("2021-01", periods=3, freq="M"), ("month", 0, 0))
+    >>> cols["month[2]"]
+    array([0., 1., 0.])
+    """
     if season is None:
         return {}
     kind, k, period = season
@@ -387,6 +442,25 @@ def build_design(
     freq: str | None = None,
 ) -> Design:
     """Validate a specification and build its :class:`Design` (see :class:`trends.ITS`).
+
+    Parameters
+    ----------
+    data, outcome, date, interruptions, changes, family, offset, seasonality, covariates
+        As for :class:`trends.ITS`.
+    group, treated, control, freq
+        As for :class:`trends.ITS`.
+
+    Returns
+    -------
+    Design
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"m": pd.period_range("2020-01", periods=12, freq="M"),
+    ...                    "y": [3.0, 4, 3, 5, 4, 6, 2, 3, 2, 4, 3, 5]})
+    >>> build_design(df, outcome="y", date="m", interruptions={"x": "2020-07"}).terms
+    ['intercept', 'trend', 'level[x]', 'slope[x]']
 
     Raises
     ------

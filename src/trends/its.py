@@ -47,8 +47,29 @@ from trends.fitrecord import FitRecord, record_from_statsmodels
 __all__ = ["ITS", "parse_cov", "parse_errors", "default_hac_lags"]
 
 def parse_errors(errors: Any) -> tuple[int, int] | None:
-    """Normalise ``errors`` to ``None`` or ``(p, q)``: ``("ar", p)``, ``("arma", p, q)``,
-    ``"ar:P"`` or ``"arma:P:Q"``."""
+    """Normalise ``errors`` to ``None`` or ``(p, q)``.
+
+    Parameters
+    ----------
+    errors
+        ``None`` (or ``"none"``/``"iid"``), ``("ar", p)``, ``("arma", p, q)``, ``"ar:P"`` or
+        ``"arma:P:Q"``.
+
+    Returns
+    -------
+    tuple or None
+        ARMA orders ``(p, q)``.
+
+    Raises
+    ------
+    SpecificationError
+        For anything else.
+
+    Examples
+    --------
+    >>> parse_errors("ar:1"), parse_errors(("arma", 1, 1)), parse_errors(None)
+    ((1, 0), (1, 1), None)
+    """
     if errors is None or (
         isinstance(errors, str) and errors.strip().lower() in {"", "none", "iid"}
     ):
