@@ -280,7 +280,24 @@ class ITSResults:
         return float(stats.norm.ppf(1 - alpha / 2))
 
     def conf_int(self, alpha: float | None = None) -> pd.DataFrame:
-        """Confidence intervals (columns ``ci_low``, ``ci_high``) at level ``1 - alpha``."""
+        """Confidence intervals (columns ``ci_low``, ``ci_high``) at level ``1 - alpha``.
+
+        Parameters
+        ----------
+        alpha
+            1 - confidence level (default: the specification's ``alpha``).
+
+        Returns
+        -------
+        DataFrame
+            ``ci_low``, ``ci_high`` by term.
+
+        Examples
+        --------
+        >>> res = _example()
+        >>> list(res.conf_int(0.1).columns)
+        ['ci_low', 'ci_high']
+        """
         a = self._alpha(alpha)
         ci = self.fit.conf_int(a)
         return pd.DataFrame(ci, index=self.terms, columns=["ci_low", "ci_high"])
@@ -291,6 +308,20 @@ class ITSResults:
         Columns ``estimate, std_error, ci_low, ci_high, p_value`` and, for the log-link
         families, ``ratio, ratio_low, ratio_high`` (exponentiated estimate and bounds: rate
         ratios).
+
+        Parameters
+        ----------
+        alpha
+            1 - confidence level (default: the specification's ``alpha``).
+
+        Returns
+        -------
+        DataFrame
+
+        Examples
+        --------
+        >>> _example().table().columns[-3:].tolist()
+        ['ratio', 'ratio_low', 'ratio_high']
         """
         ci = self.conf_int(alpha)
         tab = pd.DataFrame(
@@ -349,6 +380,16 @@ class ITSResults:
         Periods that were not used (missing outcome) get the model's prediction too; see
         :meth:`plot_data` for the ``used`` flag and bands. NaN where a covariate or the offset
         is missing.
+
+        Returns
+        -------
+        Series
+            Indexed by period.
+
+        Examples
+        --------
+        >>> len(_example().fitted())
+        24
         """
         eta, _, _ = self._linear(self._X_treated(), self.spec.alpha)
         return pd.Series(self._inv(eta), index=self._index(), name="fitted")
@@ -363,7 +404,23 @@ class ITSResults:
     def counterfactual(self, alpha: float | None = None) -> pd.DataFrame:
         """The series without the interruptions: columns ``counterfactual``,
         ``counterfactual_low``, ``counterfactual_high`` over the calendar (all interruption
-        terms set to zero; see the module docstring)."""
+        terms set to zero; see the module docstring).
+
+        Parameters
+        ----------
+        alpha
+            1 - confidence level (default: the specification's ``alpha``).
+
+        Returns
+        -------
+        DataFrame
+
+        Examples
+        --------
+        >>> cf = _example().counterfactual()
+        >>> bool((cf["counterfactual_low"] <= cf["counterfactual_high"]).all())
+        True
+        """
         a = self._alpha(alpha)
         X0 = self._X_counterfactual(self._design.interruption_terms)
         return self._band(X0, "counterfactual", a)
@@ -379,7 +436,22 @@ class ITSResults:
         """Tidy frame for plotting, indexed by the full calendar period of the (treated)
         series, with columns ``observed`` (NaN where missing), ``fitted``, ``fitted_low``,
         ``fitted_high``, ``counterfactual``, ``counterfactual_low``, ``counterfactual_high``,
-        ``segment`` (``"pre"`` or the name of the latest interruption in force) and ``used``."""
+        ``segment`` (``"pre"`` or the name of the latest interruption in force) and ``used``.
+
+        Parameters
+        ----------
+        alpha
+            1 - confidence level (default: the specification's ``alpha``).
+
+        Returns
+        -------
+        DataFrame
+
+        Examples
+        --------
+        >>> _example().plot_data()["segment"].iloc[[0, -1]].tolist()
+        ['pre', 'policy']
+        """
         a = self._alpha(alpha)
         d = self._design
         rows = self._rows
@@ -468,7 +540,17 @@ class ITSResults:
     # ------------------------------------------------------------------ diagnostics
     def residuals(self) -> pd.Series:
         """Residuals over the calendar of the (treated) series, NaN where not used: Pearson
-        residuals for count families, raw residuals for OLS, innovations for ARMA errors."""
+        residuals for count families, raw residuals for OLS, innovations for ARMA errors.
+
+        Returns
+        -------
+        Series
+
+        Examples
+        --------
+        >>> int(_example().residuals().notna().sum())
+        24
+        """
         d = self._design
         full = np.full(len(d.periods), np.nan)
         if self.spec.errors is not None:  # innovations over the full calendar
@@ -486,6 +568,20 @@ class ITSResults:
         and ARMA-error models regresses the residuals on the design and their lags (an
         approximation outside OLS). Default ``lags``: periods per year (12 monthly, 4
         quarterly, 52 weekly, 5 annual) capped at ``nobs // 4``.
+
+        Parameters
+        ----------
+        lags
+            Lags for Ljung-Box, Breusch-Godfrey and the ACF.
+
+        Returns
+        -------
+        Diagnostics
+
+        Examples
+        --------
+        >>> _example().diagnostics(lags=3).tests.index.tolist()
+        ['durbin_watson', 'ljung_box', 'breusch_godfrey', 'overdispersion']
         """
         import statsmodels.api as sm
         from statsmodels.stats.diagnostic import acorr_breusch_godfrey, acorr_ljungbox
@@ -582,7 +678,22 @@ class ITSResults:
         return out.reset_index(drop=True)
 
     def summary(self, alpha: float | None = None) -> str:
-        """Plain-text summary: model facts and the coefficient table."""
+        """Plain-text summary: model facts and the coefficient table.
+
+        Parameters
+        ----------
+        alpha
+            1 - confidence level (default: the specification's ``alpha``).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> _example().summary().splitlines()[0]
+        'ITS results'
+        """
         head = "\n".join(f"{k:<18} {v}" for k, v in self._header())
         return "ITS results\n" + head + "\n\n" + format_text_table(self._formatted_table(alpha))
 
@@ -599,14 +710,58 @@ class ITSResults:
         return f"<div><table>{head}</table>{to_html(self._formatted_table(None))}</div>"
 
     def to_markdown(self, alpha: float | None = None) -> str:
-        """Markdown: a bullet list of model facts and the coefficient table."""
+        """Markdown: a bullet list of model facts and the coefficient table.
+
+        Parameters
+        ----------
+        alpha
+            1 - confidence level (default: the specification's ``alpha``).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> _example().to_markdown().splitlines()[0]
+        '- **Outcome**: y'
+        """
         head = "\n".join(f"- **{k}**: {v}" for k, v in self._header())
         return head + "\n\n" + format_markdown_table(self._formatted_table(alpha)) + "\n"
 
     def to_latex(self, alpha: float | None = None, caption: str | None = None) -> str:
-        """A LaTeX ``table`` (booktabs) of the coefficient table."""
+        """A LaTeX ``table`` (booktabs) of the coefficient table.
+
+        Parameters
+        ----------
+        alpha
+            1 - confidence level.
+        caption
+            Optional caption (LaTeX-escaped).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> print(_example().to_latex().splitlines()[0])
+        \\begin{table}[htbp]
+        """
         tab = self._formatted_table(alpha)
         return to_latex(tab, caption=caption, align="l" + "r" * (len(tab.columns) - 1))
+
+
+def _example() -> ITSResults:
+    """A small Poisson fit used by the docstring examples (24 months, one interruption)."""
+    from trends.its import ITS
+
+    df = pd.DataFrame({"month": pd.period_range("2020-01", periods=24, freq="M"),
+                       "y": [10, 12, 11, 13, 12, 14, 13, 15, 14, 16, 15, 17,
+                             9, 10, 9, 11, 10, 12, 11, 12, 12, 13, 12, 14]})
+    res: ITSResults = ITS(df, outcome="y", date="month", family="poisson",
+                          interruptions={"policy": "2021-01"}).fit()
+    return res
 
 
 def _immutable_setattr(self: Any, name: str, value: Any) -> None:
