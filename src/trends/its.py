@@ -220,13 +220,45 @@ class ITS:
 
     # ------------------------------------------------------------------ accessors
     def design(self) -> Design:
-        """The built design (frozen dataclass; see :class:`trends.design.Design`)."""
+        """The built design (frozen dataclass; see :class:`trends.design.Design`).
+
+        Returns
+        -------
+        Design
+
+        Examples
+        --------
+        >>> import pandas as pd, trends
+        >>> df = pd.DataFrame({"m": pd.period_range("2020-01", periods=12, freq="M"),
+        ...                    "y": [3.0, 4, 3, 5, 4, 6, 2, 3, 2, 4, 3, 5]})
+        >>> spec = trends.ITS(df, outcome="y", date="m", interruptions={"x": "2020-07"})
+        >>> spec.design().nobs
+        12
+        """
         return self._design
 
     def replace(self, **changes: Any) -> ITS:
         """A new specification with some arguments replaced, e.g. ``replace(family="negbin")``.
 
         ``data`` may be replaced too. The new specification is validated like any other.
+
+        Parameters
+        ----------
+        **changes
+            Constructor arguments to replace.
+
+        Returns
+        -------
+        ITS
+
+        Examples
+        --------
+        >>> import pandas as pd, trends
+        >>> df = pd.DataFrame({"m": pd.period_range("2020-01", periods=12, freq="M"),
+        ...                    "y": [3.0, 4, 3, 5, 4, 6, 2, 3, 2, 4, 3, 5]})
+        >>> spec = trends.ITS(df, outcome="y", date="m", interruptions={"x": "2020-07"})
+        >>> spec.replace(changes="level").design().terms
+        ['intercept', 'trend', 'level[x]']
         """
         unknown = sorted(set(changes) - set(self._kwargs) - {"data"})
         if unknown:
@@ -270,7 +302,26 @@ class ITS:
         return float(self._kwargs["alpha"])
 
     def get(self, name: str) -> Any:
-        """The value of one constructor argument (as given), e.g. ``spec.get("offset")``."""
+        """The value of one constructor argument (as given), e.g. ``spec.get("offset")``.
+
+        Parameters
+        ----------
+        name
+            Argument name.
+
+        Returns
+        -------
+        object
+
+        Examples
+        --------
+        >>> import pandas as pd, trends
+        >>> df = pd.DataFrame({"m": pd.period_range("2020-01", periods=12, freq="M"),
+        ...                    "y": [3.0, 4, 3, 5, 4, 6, 2, 3, 2, 4, 3, 5]})
+        >>> spec = trends.ITS(df, outcome="y", date="m", interruptions={"x": "2020-07"})
+        >>> spec.get("family")
+        'gaussian'
+        """
         if name not in self._kwargs:
             raise KeyError(name)
         return self._kwargs[name]
@@ -286,7 +337,21 @@ class ITS:
 
     # ------------------------------------------------------------------ estimation
     def fit(self) -> Any:
-        """Estimate the model and return :class:`~trends.results.ITSResults`."""
+        """Estimate the model and return :class:`~trends.results.ITSResults`.
+
+        Returns
+        -------
+        ITSResults
+
+        Examples
+        --------
+        >>> import pandas as pd, trends
+        >>> df = pd.DataFrame({"m": pd.period_range("2020-01", periods=12, freq="M"),
+        ...                    "y": [3.0, 4, 3, 5, 4, 6, 2, 3, 2, 4, 3, 5]})
+        >>> spec = trends.ITS(df, outcome="y", date="m", interruptions={"x": "2020-07"})
+        >>> spec.fit().params.index.tolist()
+        ['intercept', 'trend', 'level[x]', 'slope[x]']
+        """
         from trends.results import ITSResults
 
         return ITSResults(self, _estimate(self._design, self.cov_spec, self._errors))
