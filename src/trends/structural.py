@@ -13,8 +13,10 @@ where ``y*`` is the outcome on the modelling scale (``transform``), ``mu_t`` the
 (``trend``), ``gamma_t`` the seasonal (``seasonality``) and ``x_t`` the interruption regressors
 ``level[NAME]``/``slope[NAME]`` of :mod:`trends.design` (exactly those of :class:`trends.ITS`)
 and any covariates. The model is :class:`statsmodels.tsa.statespace.structural.
-UnobservedComponents` with ``mle_regression=False``: the regression coefficients are
-time-invariant states with a diffuse initialisation, estimated by the Kalman smoother jointly
+UnobservedComponents` with ``mle_regression=False`` and ``use_exact_diffuse=True``: the
+regression coefficients are time-invariant states with an exact diffuse initialisation (not
+statsmodels' default approximate one, prior variance 1e6, which biases estimates on data
+measured in large units such as the Nile flows), estimated by the Kalman smoother jointly
 with the trend and seasonal (the Durbin-Koopman treatment, which reproduces their section 8.2
 seat-belt numbers); only the variances are estimated by maximum likelihood (exact diffuse
 likelihood).
@@ -485,7 +487,7 @@ class StructuralITS:
         terms = self.exog_terms(with_interruptions=with_interruptions)
         exog = self._design.X_full[terms].to_numpy(dtype=float) if terms else None
         return UnobservedComponents(
-            y, exog=exog, irregular=True, mle_regression=False,
+            y, exog=exog, irregular=True, mle_regression=False, use_exact_diffuse=True,
             **self._trend.uc_kwargs(), **self._season.uc_kwargs(),
         )
 

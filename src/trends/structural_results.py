@@ -503,10 +503,12 @@ class StructuralResults:
     # ------------------------------------------------------------------ diagnostics
     def residuals(self) -> pd.Series:
         """Standardised one-step-ahead prediction errors of the estimation sample over the
-        calendar; NaN in the diffuse burn-in and where the outcome is missing (or, for
+        calendar; NaN in the exact diffuse initial periods and where the outcome is missing (or, for
         ``fit_on="pre"``, after the pre-period)."""
         r = np.array(self._fit_res.filter_results.standardized_forecasts_error[0], dtype=float)
-        r[: int(self._fit_res.loglikelihood_burn)] = np.nan
+        fr = self._fit_res.filter_results
+        burn = max(int(self._fit_res.loglikelihood_burn), int(getattr(fr, "nobs_diffuse", 0)))
+        r[:burn] = np.nan
         return pd.Series(r, index=self._index(), name="residual")
 
     def diagnostics(self, lags: int | None = None) -> Diagnostics:
