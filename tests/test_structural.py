@@ -260,6 +260,22 @@ def test_fit_on_pre_forecasts_from_the_pre_period():
     assert "pre: variances estimated before the first interruption" in res.summary()
 
 
+def test_fit_on_pre_with_trend_and_seasonal_matches_direct_forecast():
+    df = _synthetic(60)
+    res = trends.StructuralITS(df, outcome="y", date="month", interruptions={"policy": "2020-07"},
+                               trend="local linear trend", seasonality=("fourier", 1),
+                               transform="log", fit_on="pre").fit(draws=100)
+    y = np.log(df["y"].to_numpy(float))
+    y[30:] = np.nan
+    model = _uc(y, None, level="lltrend", freq_seasonal=[{"period": 12, "harmonics": 1}])
+    sm = model.smooth(res.variances.to_numpy())
+    signal = np.einsum("k,kt->t", np.asarray(model.ssm["design"])[0], sm.smoothed_state)
+    np.testing.assert_allclose(res.counterfactual()["counterfactual"].to_numpy(),
+                               np.exp(signal), rtol=1e-10)
+    w = res.window_effects({"post": ("2020-07", "2022-12")})
+    assert w.loc[0, "ratio_low"] < w.loc[0, "ratio"] < w.loc[0, "ratio_high"]
+
+
 @pytest.mark.parametrize("trend", ["local level", "local linear trend", "random walk with drift",
                                    "smooth trend", "deterministic"])
 def test_every_trend_fits(trend):

@@ -60,7 +60,9 @@ EFFECT_COLUMNS = ["interruption", "horizon", "period", "fitted", "counterfactual
 
 def _signal(model: Any, states: np.ndarray, zero: Sequence[int] = ()) -> np.ndarray:
     """``Z_t a_t`` over t, with the state rows in ``zero`` switched off."""
-    Z = np.asarray(model.ssm["design"])[0]  # (k_states, n or 1)
+    Z = np.asarray(model.ssm["design"])
+    # time-varying (with exog): (1, k_states, n); time-invariant: (1, k_states)
+    Z = Z[0] if Z.ndim == 3 else Z[0][:, None]
     a = np.array(states, dtype=float, copy=True)
     if len(zero):
         a[list(zero)] = 0.0
