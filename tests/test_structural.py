@@ -394,3 +394,21 @@ def test_docstring_examples_run():
 
     failed, attempted = doctest.testmod(st, optionflags=doctest.ELLIPSIS)
     assert attempted > 0 and failed == 0
+
+
+def test_simulated_coefficient_draws_match_the_smoother(seatbelt_fit):
+    """The simulation behind bands and windows draws the law coefficient with the smoother's
+    spread (plus a little from the variance parameters): Monte Carlo sd within 20% above or
+    10% below the smoothing sd, mean within 3 Monte Carlo standard errors."""
+    draws = seatbelt_fit._simulate()["beta"][:, 0]
+    se = seatbelt_fit.std_errors["level[law]"]
+    assert 0.9 * se < draws.std() < 1.2 * se
+    mc_se = draws.std() / np.sqrt(len(draws))
+    assert abs(draws.mean() - seatbelt_fit.params["level[law]"]) < 3 * mc_se
+    # the window ratio's interval is the exponentiated level shift's, up to simulation error
+    w = seatbelt_fit.window_effects({"post": ("1983-02", "1984-12")})
+    lo, hi = seatbelt_fit.table().loc["level[law]", ["ratio_low", "ratio_high"]]
+    assert w.loc[0, "ratio"] == pytest.approx(seatbelt_fit.table().loc["level[law]", "ratio"],
+                                              rel=1e-10)
+    assert w.loc[0, "ratio_low"] == pytest.approx(lo, abs=0.02)
+    assert w.loc[0, "ratio_high"] == pytest.approx(hi, abs=0.02)
