@@ -412,3 +412,15 @@ def test_simulated_coefficient_draws_match_the_smoother(seatbelt_fit):
                                               rel=1e-10)
     assert w.loc[0, "ratio_low"] == pytest.approx(lo, abs=0.02)
     assert w.loc[0, "ratio_high"] == pytest.approx(hi, abs=0.02)
+
+
+def test_diagnostics_drop_the_diffuse_observations(seatbelt_fit):
+    """Durbin & Koopman (2012, section 2.12): residual tests use the n - w standardised
+    one-step-ahead errors after the w observations that resolve the diffuse states (here the
+    level, 11 seasonal states, log petrol price and the law, resolved at 1983-02)."""
+    resid = seatbelt_fit.residuals()
+    assert seatbelt_fit.n_diffuse == 14
+    assert int(np.isfinite(resid).sum()) == 192 - 14
+    assert np.isnan(resid.loc[pd.Period("1983-02", "M")])
+    diag = seatbelt_fit.diagnostics(lags=12)
+    assert diag.tests.loc["heteroskedasticity", "df"] == round(178 / 3)

@@ -462,8 +462,10 @@ class StructuralITS:
 
     def _n_seasonal_states(self) -> int:
         s = self._season
+        # the harmonic at frequency pi has one state that enters the observation (the other
+        # never does and resolves nothing in the exact diffuse filter)
         if s.kind == "trigonometric":
-            return 2 * s.harmonics
+            return 2 * s.harmonics - int(2 * s.harmonics == s.period)
         if s.kind == "dummy":
             return int(s.period) - 1
         return 0
@@ -486,10 +488,11 @@ class StructuralITS:
         y = self.endog() if endog is None else endog
         terms = self.exog_terms(with_interruptions=with_interruptions)
         exog = self._design.X_full[terms].to_numpy(dtype=float) if terms else None
-        return UnobservedComponents(
+        model = UnobservedComponents(
             y, exog=exog, irregular=True, mle_regression=False, use_exact_diffuse=True,
             **self._trend.uc_kwargs(), **self._season.uc_kwargs(),
         )
+        return model
 
     # ------------------------------------------------------------------ estimation
     def fit(self, *, draws: int = 1000, seed: int = 0) -> Any:

@@ -505,12 +505,16 @@ class StructuralResults:
     # ------------------------------------------------------------------ diagnostics
     def residuals(self) -> pd.Series:
         """Standardised one-step-ahead prediction errors of the estimation sample over the
-        calendar; NaN in the exact diffuse initial periods and where the outcome is missing (or, for
+        calendar; NaN where the observation resolved a diffuse state (``F_inf > 0`` in the exact
+        diffuse filter: as many periods as diffuse states) and where the outcome is missing (or, for
         ``fit_on="pre"``, after the pre-period)."""
         r = np.array(self._fit_res.filter_results.standardized_forecasts_error[0], dtype=float)
         fr = self._fit_res.filter_results
-        burn = max(int(self._fit_res.loglikelihood_burn), int(getattr(fr, "nobs_diffuse", 0)))
-        r[:burn] = np.nan
+        r[: int(self._fit_res.loglikelihood_burn)] = np.nan
+        f_inf = getattr(fr, "forecasts_error_diffuse_cov", None)
+        if f_inf is not None:  # observations that resolved a diffuse state (F_inf > 0)
+            f_inf = np.asarray(f_inf, dtype=float)[0, 0]
+            r[np.nan_to_num(f_inf) > 1e-10] = np.nan
         return pd.Series(r, index=self._index(), name="residual")
 
     def diagnostics(self, lags: int | None = None) -> Diagnostics:
