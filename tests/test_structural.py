@@ -326,7 +326,7 @@ def test_non_convergence_is_carried_not_warned(monkeypatch):
     assert not res.converged
     assert "NOT CONVERGED" in res.summary() and "NOT CONVERGED" in res.to_markdown()
     assert "NOT CONVERGED" in res.to_latex()
-    assert len(res.starts) == 1 + len(st.START_SCALES)
+    assert len(res.starts) == 2 + len(st.START_SCALES)  # starts, then the polish
 
 
 # ---------------------------------------------------------------------- bad input

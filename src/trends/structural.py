@@ -56,8 +56,8 @@ Estimation (``fit_on``):
 
 Convergence rule (deterministic): the likelihood is maximised from several starting values
 (statsmodels' defaults, and every variance set to ``v * var(diff(y*))`` for ``v`` in
-:data:`START_SCALES`), each by L-BFGS-B then a BFGS polish on statsmodels' unconstrained scale
-(standard deviations). The start with the highest log-likelihood is kept. It is *converged*
+:data:`START_SCALES`), each by L-BFGS-B on statsmodels' unconstrained scale (standard
+deviations); the start with the highest log-likelihood is polished by BFGS and kept. It is *converged*
 when the optimiser did not stop at its iteration limit and the scaled gradient
 ``max_j |dl/du_j| * max(|u_j|, 1e-3 sd(y*))`` is below :data:`GRADIENT_TOL` = 0.01 (``u``
 the standard deviations; the bound means a 1% change in any standard deviation changes the
@@ -550,33 +550,39 @@ def maximise(model: Any, y: np.ndarray) -> MLE:
     for s in START_SCALES:
         starts.append((f"{s:g} var(diff y)", np.full(k, s * v0)))
     rows = []
-    best: tuple[float, Any, bool, list[str]] | None = None
+    best: tuple[float, Any] | None = None
     for label, start in starts:
-        messages: list[str] = []
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                first = model.fit(start_params=start, method="lbfgs", maxiter=2000, disp=False,
-                                  cov_type="none", pgtol=1e-10, factr=10.0)
-                polish = model.fit(start_params=np.asarray(first.params), method="bfgs",
-                                   maxiter=2000, disp=False, cov_type="none", gtol=1e-8)
-                res = polish if np.isfinite(polish.llf) and polish.llf >= first.llf else first
-                # warnflag 1 = iteration limit; 2 (no further progress in the line search) is
-                # accepted, the gradient check below decides
-                ok = int(res.mle_retvals.get("warnflag", 0) or 0) != 1
+                res = model.fit(start_params=start, method="lbfgs", maxiter=2000, disp=False,
+                                cov_type="none", pgtol=1e-8, factr=1e5)
             except (np.linalg.LinAlgError, ValueError) as exc:
                 rows.append({"start": label, "llf": math.nan, "optimiser_ok": False,
                              "note": f"failed: {exc}"})
                 continue
-        messages = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+        # warnflag 1 = iteration limit; 2 (no further progress in the line search) is
+        # accepted, the gradient check below decides
+        ok = int(res.mle_retvals.get("warnflag", 0) or 0) != 1
+        notes = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
         rows.append({"start": label, "llf": float(res.llf), "optimiser_ok": ok,
-                     "note": "; ".join(messages)})
-        if best is None or res.llf > best[0] + 1e-9:
-            best = (float(res.llf), res, ok, messages)
+                     "note": "; ".join(notes)})
+        if np.isfinite(res.llf) and (best is None or res.llf > best[0] + 1e-9):
+            best = (float(res.llf), res)
     if best is None:
         raise SpecificationError("the structural model could not be estimated from any start "
                                  "value (every likelihood evaluation failed)")
-    llf, res, ok, messages = best
+    first = best[1]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        polish = model.fit(start_params=np.asarray(first.params), method="bfgs", maxiter=2000,
+                           disp=False, cov_type="none", gtol=1e-8)
+    messages = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+    res = polish if np.isfinite(polish.llf) and polish.llf >= first.llf else first
+    ok = int(res.mle_retvals.get("warnflag", 0) or 0) != 1
+    rows.append({"start": "BFGS polish of the best", "llf": float(res.llf), "optimiser_ok": ok,
+                 "note": "; ".join(messages)})
+    llf = float(res.llf)
     u = np.asarray(model.untransform_params(np.asarray(res.params)), dtype=float)
     grad = np.asarray(model.score(u, transformed=False), dtype=float)
     sd = float(np.std(finite)) if len(finite) > 1 else 1.0
