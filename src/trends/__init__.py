@@ -15,6 +15,8 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "ITS": "trends.its",
     "ITSResults": "trends.results",
+    "StructuralITS": "trends.structural",
+    "StructuralResults": "trends.structural_results",
     "read_table": "trends.io",
     "read_events": "trends.events",
     "CleanResult": "trends.clean",
@@ -30,7 +32,7 @@ _EXPORTS: dict[str, str] = {
 _SUBMODULES = frozenset(
     {"aliases", "analysis", "atomic", "claims", "clean", "cli", "design", "errors", "events",
      "io", "its", "outputs", "panel", "periods", "plot", "provenance", "report", "reproduce",
-     "results", "robust", "schema", "study"}
+     "results", "robust", "schema", "structural", "structural_results", "study"}
 )
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -38,6 +38,9 @@ def register(subparsers: Any) -> None:
                    help="ARMA errors for gaussian models: ar:P or arma:P:Q")
     p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (default 0.05)")
     p.add_argument("--out", required=True, help="output directory")
+    from trends.commands.fit_structural import add_structural_arguments  # --model structural
+
+    add_structural_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -186,6 +189,10 @@ def run(args: argparse.Namespace) -> int:
     """Run ``trends fit``; returns the exit status."""
     from trends.atomic import write_csv, write_text
 
+    if getattr(args, "model", "its") == "structural":
+        from trends.commands.fit_structural import run_structural
+
+        return run_structural(args)
     path, df, interruptions = read_series(args)
     spec = build_spec(args, path, df, interruptions, cov=args.cov, errors=args.errors,
                       alpha=args.alpha)
