@@ -24,8 +24,11 @@ for HC1-HC3, so those are refused); ``("hac", lags)`` Newey-West with a Bartlett
 ``"hac"`` or ``("hac", None)`` uses the Newey & West (1994) rule of thumb
 ``lags = floor(4 * (nobs / 100) ** (2 / 9))``. ``("hac", lags, "small")`` multiplies the HAC
 covariance by ``nobs / (nobs - k)`` (statsmodels' ``use_correction=True``), which is what Stata's
-``newey`` (and so ``itsa``) reports. HAC treats consecutive used rows as adjacent in time,
-so with missing months it is an approximation.
+``newey`` (and so ``itsa``) reports. ``("hac", lags)`` treats consecutive used rows as adjacent in time,
+so with missing months it is an approximation; ``("hac", lags, "calendar")`` (combinable with
+``"small"``: ``"hac:3:calendar:small"``) places the score contributions on the full calendar,
+zeros in missing periods, so that lags count periods (:mod:`trends._calendar_hac` documents it
+and its small-sample factor, which counts NB2's alpha in ``k``).
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ from trends.errors import SpecificationError
 __all__ = ["ITS", "parse_cov", "parse_errors", "default_hac_lags"]
 
 _HC = ("HC0", "HC1", "HC2", "HC3")
+#: HAC kinds: row-adjacent ("hac") and calendar-time ("hac-calendar", scores on the calendar)
+_HAC_KINDS = ("hac", "hac-calendar")
 
 
 def default_hac_lags(nobs: int) -> int:
@@ -55,7 +60,9 @@ def parse_cov(cov: Any) -> tuple[str, int | None, bool]:
     """Normalise ``cov`` to ``(kind, lags, small_sample)``; kind is nonrobust, HC0-HC3 or hac.
 
     Accepts ``"nonrobust"``, ``"HC0"``..``"HC3"``, ``"hac"``, ``"hac:LAGS"``,
-    ``("hac", LAGS)``, ``("hac", LAGS, "small")`` (LAGS may be None for the default rule).
+    ``("hac", LAGS)``, ``("hac", LAGS, "small")`` (LAGS may be None for the default rule), and
+    the calendar-time HAC ``"hac:LAGS:calendar"`` / ``("hac", LAGS, "calendar")``, optionally
+    with ``"small"`` too (kind ``"hac-calendar"``; see :mod:`trends._calendar_hac`).
     """
     if cov is None:
         return ("nonrobust", None, False)
@@ -67,18 +74,19 @@ def parse_cov(cov: Any) -> tuple[str, int | None, bool]:
             return (text.upper(), None, False)
         if text.lower().startswith("hac"):
             parts = text.split(":")
-            if parts[0].lower() != "hac" or len(parts) > 3:
+            if parts[0].lower() != "hac" or len(parts) > 4:
                 raise SpecificationError(_COV_HELP.format(cov=cov))
             cov = ("hac", *parts[1:])
         else:
             raise SpecificationError(_COV_HELP.format(cov=cov))
-    if isinstance(cov, (tuple, list)) and cov and str(cov[0]).lower() == "hac" and len(cov) <= 3:
+    if isinstance(cov, (tuple, list)) and cov and str(cov[0]).lower() == "hac" and len(cov) <= 4:
         lags: Any = cov[1] if len(cov) > 1 else None
-        small = False
-        if len(cov) == 3:
-            if str(cov[2]).lower() not in {"small", "stata"}:
-                raise SpecificationError(_COV_HELP.format(cov=cov))
-            small = True
+        options = [str(o).strip().lower() for o in cov[2:]]
+        small = any(o in {"small", "stata"} for o in options)
+        calendar = "calendar" in options
+        if len(options) != small + calendar or any(
+                o not in {"small", "stata", "calendar"} for o in options):
+            raise SpecificationError(_COV_HELP.format(cov=cov))
         if isinstance(lags, str):
             lags = None if lags.strip() == "" else lags.strip()
             if lags is not None:
@@ -93,13 +101,14 @@ def parse_cov(cov: Any) -> tuple[str, int | None, bool]:
             or lags < 0
         ):
             raise SpecificationError(f"HAC lags must be a non-negative integer (saw {lags!r})")
-        return ("hac", None if lags is None else int(lags), small)
+        return ("hac-calendar" if calendar else "hac", None if lags is None else int(lags),
+                small)
     raise SpecificationError(_COV_HELP.format(cov=cov))
 
 
 _COV_HELP = (
-    "cov {cov!r} is not valid; expected 'nonrobust', 'HC0'..'HC3', 'hac', ('hac', LAGS) or "
-    "('hac', LAGS, 'small')"
+    "cov {cov!r} is not valid; expected 'nonrobust', 'HC0'..'HC3', 'hac', ('hac', LAGS), "
+    "('hac', LAGS, 'small'), ('hac', LAGS, 'calendar') or ('hac', LAGS, 'calendar', 'small')"
 )
 
 
@@ -247,7 +256,7 @@ class ITS:
                     "ARMA errors need covariates observed in every period (the model runs over "
                     "the full calendar); fill or drop the covariate"
                 )
-        if self._cov[0] == "hac" and self._cov[1] is not None and self._cov[1] >= self._design.nobs:
+        if self._cov[0] in _HAC_KINDS and self._cov[1] is not None and self._cov[1] >= self._design.nobs:
             raise SpecificationError(
                 f"HAC lags ({self._cov[1]}) must be smaller than the number of used "
                 f"observations ({self._design.nobs})"
@@ -292,7 +301,7 @@ class ITS:
     def cov_spec(self) -> tuple[str, int | None, bool]:
         """Covariance as ``(kind, lags, small_sample)``; lags resolved for HAC."""
         kind, lags, small = self._cov
-        if kind == "hac" and lags is None:
+        if kind in _HAC_KINDS and lags is None:
             lags = default_hac_lags(self._design.nobs)
         return (kind, lags, small)
 
@@ -359,6 +368,11 @@ def _estimate(
     """Fit with statsmodels and return the statsmodels results object."""
     import statsmodels.api as sm
 
+    if cov[0] == "hac-calendar":  # row-time HAC fit, then the covariance placed on the calendar
+        from trends._calendar_hac import apply_calendar_hac
+
+        res = _estimate(design, ("hac", cov[1], cov[2]), errors)
+        return apply_calendar_hac(res, design, int(cov[1] or 0), cov[2])
     y, X, off, fam = design.y, design.X, design.offset, design.family
     args = _cov_args(cov, design)
     if fam == "gaussian" and errors is None:

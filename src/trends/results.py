@@ -532,8 +532,10 @@ class ITSResults:
         d = self._design
         spec = self._spec
         kind, lags, small = spec.cov_spec
-        cov = kind if kind != "hac" else f"HAC Newey-West, {lags} lag(s)" + (
-            ", small-sample n/(n-k)" if small else "")
+        cov = kind if kind not in {"hac", "hac-calendar"} else (
+            f"HAC Newey-West, {lags} lag(s)"
+            + (" in calendar time (zero scores in missing periods)" if kind == "hac-calendar"
+               else "") + (", small-sample n/(n-k)" if small else ""))
         fam = {"gaussian": "gaussian (OLS)", "poisson": "Poisson (log link)",
                "quasipoisson": "quasi-Poisson (log link, Pearson scale)",
                "negbin": "negative binomial NB2 (log link)"}[d.family]
