@@ -333,9 +333,13 @@ class ITS:
     # ------------------------------------------------------------------ estimation
     def fit(self) -> Any:
         """Estimate the model and return :class:`~trends.results.ITSResults`."""
+        from trends.errors import LeverageWarning
         from trends.results import ITSResults
 
-        return ITSResults(self, _estimate(self._design, self.cov_spec, self._errors))
+        res = ITSResults(self, _estimate(self._design, self.cov_spec, self._errors))
+        for note in res.notes:  # sandwich covariance on high-leverage segments
+            warnings.warn(note, LeverageWarning, stacklevel=2)
+        return res
 
 
 def _cov_args(cov: tuple[str, int | None, bool], design: Design) -> dict[str, Any]:
