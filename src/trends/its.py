@@ -338,7 +338,11 @@ class ITS:
 
         res = ITSResults(self, _estimate(self._design, self.cov_spec, self._errors))
         for note in res.notes:  # sandwich covariance on high-leverage segments
-            warnings.warn(note, LeverageWarning, stacklevel=2)
+            # a fixed location (not the caller's file and line): the same text on every
+            # machine, so stored notebook outputs that show it stay comparable
+            warnings.warn_explicit(note, LeverageWarning, filename="trends.ITS.fit", lineno=0,
+                                   module="trends.its",
+                                   registry=globals().setdefault("__warningregistry__", {}))
         return res
 
 
