@@ -63,7 +63,6 @@ def refit(Y: np.ndarray, X: np.ndarray, family: str, offset: np.ndarray | None) 
     """Fit every row of ``Y`` (``B x n``) on the design ``X`` (``n x k``)."""
     Y = np.ascontiguousarray(Y, dtype=float)
     B, n = Y.shape
-    k = X.shape[1]
     off = np.zeros(n) if offset is None else np.asarray(offset, dtype=float)
     alpha = np.zeros(B)
     boundary = np.zeros(B, dtype=bool)
