@@ -276,3 +276,17 @@ def test_headline_design_hac_over_rejects(root) -> None:
     tab = calibrate(res, terms=["level[takeover]"], n_sims=1000, seed=0).table()
     size = dict(zip(tab["cov"], tab["size"], strict=True))
     assert size["hac:3"] > 0.2 and 0.03 < size["nonrobust"] < 0.09
+
+
+def test_size_adjusted_power_has_nominal_size_and_larger_mde() -> None:
+    """HC0 over-rejects on a three-observation segment; the size-adjusted test rejects a true
+    null at alpha (by construction, up to MC error) and needs a larger effect."""
+    df = _short_segment_poisson()
+    res = _model("poisson", "HC0", df, interruptions={"a": "2021-04"}, changes="level")
+    raw = power(res, term="level[a]", ratios=[1.0], n_sims=400, seed=3)["power"].iloc[0]
+    adj = power(res, term="level[a]", ratios=[1.0], n_sims=400, seed=3,
+                size_adjusted=True)["power"].iloc[0]
+    assert raw > 0.09 and abs(adj - 0.05) <= 0.01
+    m_raw = mde(res, term="level[a]", n_sims=200, seed=3)
+    m_adj = mde(res, term="level[a]", n_sims=200, seed=3, size_adjusted=True)
+    assert abs(math.log(m_adj)) > abs(math.log(m_raw))

@@ -387,20 +387,41 @@ def _effects(results: Any, ratios: Any) -> np.ndarray:
     return np.log(r) if log else r
 
 
-def _power_at(results: Any, j: int, null: _Null, effect: float, cov: _Cov, n_sims: int,
-              seed: int, alpha: float) -> tuple[float, float, int]:
+def _tstats(results: Any, j: int, null: _Null, effect: float, cov: _Cov, n_sims: int,
+            seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """|estimate / se| of term ``j`` and the failure flags, for replicates with ``effect``."""
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(len(results.terms))[j])
     x = results.design.X.to_numpy()[:, j]
     Y = _simulate(results, null, effect * x, rng, n_sims, None)
-    _, _, rejs, failed = _wald(results, Y, j, [cov], alpha)
+    est, ses, _, failed = _wald(results, Y, j, [cov], 0.05)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.abs(est / ses[0]), failed
+
+
+def _critical(results: Any, cov: _Cov, alpha: float) -> float:
+    df = float(results.design.X.shape[0] - results.design.X.shape[1])
+    return float(stats.t.ppf(1 - alpha / 2, df) if cov.use_t else stats.norm.ppf(1 - alpha / 2))
+
+
+def _size_adjusted_critical(results: Any, j: int, null: _Null, cov: _Cov, n_sims: int,
+                            seed: int, alpha: float) -> float:
+    """The (1 - alpha) quantile of |t| under the null replicates: the critical value that
+    gives the test exactly size alpha on this design (up to Monte Carlo error)."""
+    t0, failed = _tstats(results, j, null, 0.0, cov, n_sims, seed)
+    return float(np.quantile(t0[~failed], 1 - alpha))
+
+
+def _power_at(results: Any, j: int, null: _Null, effect: float, cov: _Cov, n_sims: int,
+              seed: int, crit: float) -> tuple[float, float, int]:
+    t, failed = _tstats(results, j, null, effect, cov, n_sims, seed)
     ok = ~failed
     m = int(ok.sum())
-    p = float(rejs[0][ok].mean()) if m else math.nan
+    p = float((t[ok] > crit).mean()) if m else math.nan
     return p, math.sqrt(p * (1 - p) / m) if m else math.nan, int(failed.sum())
 
 
 def power(results: Any, *, term: str, ratios: Any, n_sims: int = 1000, seed: int = 0,
-          cov: Any = None, alpha: float = 0.05) -> pd.DataFrame:
+          cov: Any = None, alpha: float = 0.05, size_adjusted: bool = False) -> pd.DataFrame:
     """Simulated power of the Wald test of ``term`` for given true effects.
 
     The data-generating model is ``term``'s null model (as in :func:`calibrate`) with the
@@ -420,6 +441,10 @@ def power(results: Any, *, term: str, ratios: Any, n_sims: int = 1000, seed: int
         As in :func:`calibrate`.
     cov
         Covariance of the test (default: the model's own).
+    size_adjusted
+        Use the critical value that gives the test size ``alpha`` on this design (the
+        ``1 - alpha`` quantile of ``|t|`` over the null replicates, same seed) instead of the
+        nominal one: the power of a test that does not over-reject.
 
     Returns
     -------
@@ -448,15 +473,17 @@ def power(results: Any, *, term: str, ratios: Any, n_sims: int = 1000, seed: int
     effects = _effects(results, ratios)
     j = results.terms.index(term)
     null = _null_fit(results, term)
+    crit = (_size_adjusted_critical(results, j, null, c, n_sims, seed, alpha)
+            if size_adjusted else _critical(results, c, alpha))
     rows = []
     for r, e in zip(np.atleast_1d(np.asarray(ratios, dtype=float)), effects, strict=True):
-        p, se, _ = _power_at(results, j, null, float(e), c, n_sims, seed, alpha)
+        p, se, _ = _power_at(results, j, null, float(e), c, n_sims, seed, crit)
         rows.append({"term": term, "ratio": float(r), "power": p, "mc_se": se})
     return pd.DataFrame(rows, columns=["term", "ratio", "power", "mc_se"])
 
 
 def mde(results: Any, *, term: str, power: float = 0.8, cov: Any = None, n_sims: int = 1000,
-        seed: int = 0) -> float:
+        seed: int = 0, size_adjusted: bool = False) -> float:
     """Minimum detectable effect of ``term``: the smallest true effect whose simulated power
     (:func:`power`, 5% test) reaches ``power``.
 
@@ -466,6 +493,9 @@ def mde(results: Any, *, term: str, power: float = 0.8, cov: Any = None, n_sims:
     the scale of :func:`power`'s ``ratios``: a rate ratio for log-link families, a coefficient
     for gaussian. ``inf`` (or 0 for a decrease on the ratio scale) if no effect up to a rate
     ratio of ``e^8`` (gaussian: 2^20 null standard errors) reaches that power.
+    ``size_adjusted=True`` uses the size-adjusted critical value of :func:`power` (the MDE of
+    a test that rejects a true null at 5% on this design; with a sandwich covariance that
+    over-rejects, the nominal MDE is optimistic).
 
     Examples
     --------
@@ -492,8 +522,11 @@ def mde(results: Any, *, term: str, power: float = 0.8, cov: Any = None, n_sims:
     log = results.family != "gaussian"
     unit = 0.1 if log else float(results.std_errors.iloc[j])
 
+    crit = (_size_adjusted_critical(results, j, null, c, n_sims, seed, 0.05)
+            if size_adjusted else _critical(results, c, 0.05))
+
     def pw(e: float) -> float:
-        return _power_at(results, j, null, sign * e, c, n_sims, seed, 0.05)[0]
+        return _power_at(results, j, null, sign * e, c, n_sims, seed, crit)[0]
 
     lo, hi = 0.0, unit
     limit = 8.0 if log else unit * 2.0**20
