@@ -332,7 +332,16 @@ class ITS:
 
     # ------------------------------------------------------------------ estimation
     def fit(self) -> Any:
-        """Estimate the model and return :class:`~trends.results.ITSResults`."""
+        """Estimate the model and return :class:`~trends.results.ITSResults`.
+
+        Warns
+        -----
+        LeverageWarning
+            With a sandwich covariance (HC or HAC) when an interruption's terms rest on
+            high-leverage observations (largest hat value in its segment above 0.3; rule in
+            :mod:`trends.windows`); the results' ``summary()`` carries the same sentence.
+            Check the test's size on the design with :func:`trends.robust.calibrate`.
+        """
         from trends.errors import LeverageWarning
         from trends.results import ITSResults
 
