@@ -36,6 +36,7 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_robust.py
 	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_calibrate.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -7,14 +7,18 @@ kernel. ``"hac"`` or ``("hac", None)`` uses the Newey & West (1994) rule of thum
 ``lags = floor(4 * (nobs / 100) ** (2 / 9))``. ``("hac", lags, "small")`` multiplies the HAC
 covariance by ``nobs / (nobs - k)`` (statsmodels' ``use_correction=True``), which is what
 Stata's ``newey`` (and so ``itsa``) reports. HAC treats consecutive used rows as adjacent in
-time, so with missing months it is an approximation; for a controlled ITS (stacked series)
-lags run within each series (statsmodels' ``hac-panel``).
+time, so with missing months it is an approximation; ``("hac", lags, "calendar")`` (or
+``"hac:LAGS:calendar"``, combinable with ``"small"``: ``"hac:3:calendar:small"``; kind
+``"hac-calendar"``) places the score contributions on the full calendar, zeros in missing
+periods, so that lags count periods, not used rows (:mod:`trends._calendar_hac` documents it
+and its small-sample factor, which counts NB2's alpha in ``k``). For a controlled ITS (stacked
+series) lags run within each series (statsmodels' ``hac-panel``).
 
 Examples
 --------
 >>> spec = parse_cov("hac:3:small")
 >>> spec
-CovSpec(kind='hac', lags=3, small=True, calendar=False)
+CovSpec(kind='hac', lags=3, small=True)
 >>> spec == ("hac", 3, True)
 True
 >>> kind, lags, small = spec
@@ -39,6 +43,8 @@ if TYPE_CHECKING:
 __all__ = ["CovSpec", "parse_cov", "default_hac_lags", "cov_args", "panel_hac_groups"]
 
 _HC = ("HC0", "HC1", "HC2", "HC3")
+#: HAC kinds: row-adjacent ("hac") and calendar-time ("hac-calendar", scores on the calendar)
+_HAC_KINDS = ("hac", "hac-calendar")
 
 
 @dataclass(frozen=True)
@@ -51,13 +57,12 @@ class CovSpec:
     Parameters
     ----------
     kind
-        ``"nonrobust"``, ``"HC0"``..``"HC3"`` or ``"hac"``.
+        ``"nonrobust"``, ``"HC0"``..``"HC3"``, ``"hac"`` (row-adjacent Newey-West) or
+        ``"hac-calendar"`` (Newey-West with the scores placed on the full calendar).
     lags
         HAC lags (None: the default rule, resolved by :meth:`resolve`).
     small
         HAC small-sample correction ``n / (n - k)``.
-    calendar
-        Reserved: HAC over calendar time (gaps in the series counted as lags); not parsed yet.
 
     Examples
     --------
@@ -70,7 +75,6 @@ class CovSpec:
     kind: str
     lags: int | None = None
     small: bool = False
-    calendar: bool = False
 
     def as_tuple(self) -> tuple[str, int | None, bool]:
         """The ``(kind, lags, small)`` tuple.
@@ -96,14 +100,12 @@ class CovSpec:
         return self.as_tuple()[i]
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, CovSpec):
-            return (self.as_tuple(), self.calendar) == (other.as_tuple(), other.calendar)
-        if isinstance(other, tuple):
-            return not self.calendar and self.as_tuple() == other
+        if isinstance(other, CovSpec | tuple):
+            return self.as_tuple() == tuple(other)
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash((self.as_tuple(), self.calendar))
+        return hash(self.as_tuple())
 
     @property
     def is_hac(self) -> bool:
@@ -118,7 +120,37 @@ class CovSpec:
         >>> parse_cov("hac").is_hac
         True
         """
-        return self.kind == "hac"
+        return self.kind in _HAC_KINDS
+
+    @property
+    def calendar(self) -> bool:
+        """Whether HAC lags count calendar periods (scores placed on the full calendar).
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> parse_cov("hac:3:calendar").calendar, parse_cov("hac:3").calendar
+        (True, False)
+        """
+        return self.kind == "hac-calendar"
+
+    def row_time(self) -> CovSpec:
+        """The row-adjacent HAC with the same lags and correction (what statsmodels fits before
+        the calendar-time covariance replaces it).
+
+        Returns
+        -------
+        CovSpec
+
+        Examples
+        --------
+        >>> parse_cov("hac:3:calendar:small").row_time()
+        CovSpec(kind='hac', lags=3, small=True)
+        """
+        return replace(self, kind="hac") if self.calendar else self
 
     def resolve(self, nobs: int) -> CovSpec:
         """The same specification with HAC lags filled in by :func:`default_hac_lags`.
@@ -158,6 +190,7 @@ class CovSpec:
         if not self.is_hac:
             return self.kind
         return f"HAC Newey-West, {self.lags} lag(s)" + (
+            " in calendar time (zero scores in missing periods)" if self.calendar else "") + (
             ", small-sample n/(n-k)" if self.small else "")
 
     def short_label(self) -> str:
@@ -174,6 +207,8 @@ class CovSpec:
         """
         if self.kind == "nonrobust":
             return "model-based SE"
+        if self.calendar:
+            return "calendar-time HAC SE"
         return ("HAC" if self.is_hac else self.kind) + " SE"
 
 
@@ -207,7 +242,8 @@ def parse_cov(cov: Any) -> CovSpec:
     cov
         ``"nonrobust"`` (or None), ``"HC0"``..``"HC3"``, ``"hac"``, ``"hac:LAGS"``,
         ``"hac:LAGS:small"``, ``("hac", LAGS)``, ``("hac", LAGS, "small")`` (LAGS may be None
-        for the default rule), or a :class:`CovSpec`.
+        for the default rule), the calendar-time HAC ``"hac:LAGS:calendar"`` /
+        ``("hac", LAGS, "calendar")``, optionally with ``"small"`` too, or a :class:`CovSpec`.
 
     Returns
     -------
@@ -224,9 +260,17 @@ def parse_cov(cov: Any) -> CovSpec:
     True
     >>> parse_cov("hc1").kind
     'HC1'
+    >>> parse_cov("hac:3:calendar:small")
+    CovSpec(kind='hac-calendar', lags=3, small=True)
     """
     if isinstance(cov, CovSpec):
         return cov
+    if (isinstance(cov, tuple) and len(cov) == 3 and isinstance(cov[2], bool)
+            and cov[0] in ("nonrobust", *_HC, *_HAC_KINDS)):  # the (kind, lags, small) form
+        lags3 = cov[1]
+        if lags3 is not None and not (isinstance(lags3, int | np.integer) and lags3 >= 0):
+            raise SpecificationError(f"HAC lags must be a non-negative integer (saw {lags3!r})")
+        return CovSpec(cov[0], None if lags3 is None else int(lags3), cov[2])
     if cov is None:
         return CovSpec("nonrobust")
     if isinstance(cov, str):
@@ -237,18 +281,19 @@ def parse_cov(cov: Any) -> CovSpec:
             return CovSpec(text.upper())
         if text.lower().startswith("hac"):
             parts = text.split(":")
-            if parts[0].lower() != "hac" or len(parts) > 3:
+            if parts[0].lower() != "hac" or len(parts) > 4:
                 raise SpecificationError(_COV_HELP.format(cov=cov))
             cov = ("hac", *parts[1:])
         else:
             raise SpecificationError(_COV_HELP.format(cov=cov))
-    if isinstance(cov, (tuple, list)) and cov and str(cov[0]).lower() == "hac" and len(cov) <= 3:
+    if isinstance(cov, (tuple, list)) and cov and str(cov[0]).lower() == "hac" and len(cov) <= 4:
         lags: Any = cov[1] if len(cov) > 1 else None
-        small = False
-        if len(cov) == 3:
-            if str(cov[2]).lower() not in {"small", "stata"}:
-                raise SpecificationError(_COV_HELP.format(cov=cov))
-            small = True
+        options = [str(o).strip().lower() for o in cov[2:]]
+        small = any(o in {"small", "stata"} for o in options)
+        calendar = "calendar" in options
+        if len(options) != small + calendar or any(
+                o not in {"small", "stata", "calendar"} for o in options):
+            raise SpecificationError(_COV_HELP.format(cov=cov))
         if isinstance(lags, str):
             lags = None if lags.strip() == "" else lags.strip()
             if lags is not None:
@@ -263,13 +308,14 @@ def parse_cov(cov: Any) -> CovSpec:
             or lags < 0
         ):
             raise SpecificationError(f"HAC lags must be a non-negative integer (saw {lags!r})")
-        return CovSpec("hac", None if lags is None else int(lags), small)
+        return CovSpec("hac-calendar" if calendar else "hac",
+                       None if lags is None else int(lags), small)
     raise SpecificationError(_COV_HELP.format(cov=cov))
 
 
 _COV_HELP = (
-    "cov {cov!r} is not valid; expected 'nonrobust', 'HC0'..'HC3', 'hac', ('hac', LAGS) or "
-    "('hac', LAGS, 'small')"
+    "cov {cov!r} is not valid; expected 'nonrobust', 'HC0'..'HC3', 'hac', ('hac', LAGS), "
+    "('hac', LAGS, 'small'), ('hac', LAGS, 'calendar') or ('hac', LAGS, 'calendar', 'small')"
 )
 
 

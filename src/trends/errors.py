@@ -68,3 +68,9 @@ class InputError(TrendsError, ValueError):
 
 class SpecificationError(TrendsError, ValueError):
     """An invalid model or analysis specification (unknown column, bad interruption, ...)."""
+
+
+class LeverageWarning(UserWarning):
+    """A sandwich (HC/HAC) covariance on terms identified by high-leverage observations:
+    intervals may be too narrow (see :mod:`trends.windows` and :func:`trends.robust.calibrate`).
+    """

@@ -46,6 +46,7 @@ from trends.fitrecord import FitRecord, record_from_statsmodels
 
 __all__ = ["ITS", "parse_cov", "parse_errors", "default_hac_lags"]
 
+
 def parse_errors(errors: Any) -> tuple[int, int] | None:
     """Normalise ``errors`` to ``None`` or ``(p, q)``.
 
@@ -212,7 +213,7 @@ class ITS:
                     "ARMA errors need covariates observed in every period (the model runs over "
                     "the full calendar); fill or drop the covariate"
                 )
-        if self._cov[0] == "hac" and self._cov[1] is not None and self._cov[1] >= self._design.nobs:
+        if self._cov.is_hac and self._cov[1] is not None and self._cov[1] >= self._design.nobs:
             raise SpecificationError(
                 f"HAC lags ({self._cov[1]}) must be smaller than the number of used "
                 f"observations ({self._design.nobs})"
@@ -343,6 +344,14 @@ class ITS:
         -------
         ITSResults
 
+        Warns
+        -----
+        LeverageWarning
+            With a sandwich covariance (HC or HAC) when an interruption's terms rest on
+            high-leverage observations (largest hat value in its segment above 0.3; rule in
+            :mod:`trends.windows`); the results' ``summary()`` carries the same sentence.
+            Check the test's size on the design with :func:`trends.robust.calibrate`.
+
         Examples
         --------
         >>> import pandas as pd, trends
@@ -352,20 +361,34 @@ class ITS:
         >>> spec.fit().params.index.tolist()
         ['intercept', 'trend', 'level[x]', 'slope[x]']
         """
+        from trends.errors import LeverageWarning
         from trends.results import ITSResults
 
-        return ITSResults(self, _estimate(self._design, self.cov_spec, self._errors))
+        res = ITSResults(self, _estimate(self._design, self.cov_spec, self._errors))
+        for note in res.notes:  # sandwich covariance on high-leverage segments
+            # a fixed location (not the caller's file and line): the same text on every
+            # machine, so stored notebook outputs that show it stay comparable
+            warnings.warn_explicit(note, LeverageWarning, filename="trends.ITS.fit", lineno=0,
+                                   module="trends.its",
+                                   registry=globals().setdefault("__warningregistry__", {}))
+        return res
 
 
 def _estimate(
-    design: Design, cov: CovSpec, errors: tuple[int, int] | None
+    design: Design, cov: CovSpec | tuple[str, int | None, bool], errors: tuple[int, int] | None
 ) -> FitRecord:
     """Fit with statsmodels and return the typed :class:`~trends.fitrecord.FitRecord`."""
+    cov = parse_cov(cov)
     family = get_family(design.family)
     k = len(design.terms)
     if errors is not None:
         return _estimate_arma(design, errors, k)
-    return family.fit(design.y, design.X, design.offset, _cov_args(cov, design), k=k)
+    rec = family.fit(design.y, design.X, design.offset, _cov_args(cov.row_time(), design), k=k)
+    if cov.calendar:  # row-time HAC fit, then the covariance placed on the calendar
+        from trends._calendar_hac import calendar_record
+
+        return calendar_record(rec, design, int(cov.lags or 0), cov.small)
+    return rec
 
 
 def _estimate_arma(design: Design, errors: tuple[int, int], k: int) -> FitRecord:

@@ -537,6 +537,40 @@ class ITSResults:
                 "abs_low", "abs_high", "rel_effect", "rel_low", "rel_high"]
         return pd.DataFrame(rows, columns=cols)
 
+    def window_effects(self, windows: Any, alpha: float | None = None) -> pd.DataFrame:
+        """Fitted, counterfactual, excess and ratio summed over windows ``{name: (start,
+        end)}`` (inclusive), with delta-method intervals; see :mod:`trends.windows`.
+
+        Examples
+        --------
+        >>> import pandas as pd, trends
+        >>> df = pd.DataFrame({"month": pd.period_range("2020-01", periods=24, freq="M"),
+        ...                    "y": [10, 12, 11, 13, 12, 14, 13, 15, 14, 16, 15, 17,
+        ...                          19, 20, 19, 21, 20, 22, 21, 22, 22, 23, 22, 24]})
+        >>> res = trends.ITS(df, outcome="y", date="month", family="poisson",
+        ...                  interruptions={"policy": "2021-01"}).fit()
+        >>> w = res.window_effects({"first half": ("2021-01", "2021-06")})
+        >>> int(w["n_periods"].iloc[0])
+        6
+        """
+        from trends.windows import window_effects
+
+        return window_effects(self, windows, alpha)
+
+    def leverage(self) -> pd.Series:
+        """Hat values of the used rows (index: their periods); see :mod:`trends.windows`."""
+        from trends.windows import leverage
+
+        return leverage(self)
+
+    @property
+    def notes(self) -> list[str]:
+        """Warnings about the validity of the intervals (the leverage rule of
+        :mod:`trends.windows`); shown by :meth:`summary` and :meth:`to_markdown`."""
+        from trends.windows import leverage_notes
+
+        return leverage_notes(self)
+
     # ------------------------------------------------------------------ diagnostics
     def residuals(self) -> pd.Series:
         """Residuals over the calendar of the (treated) series, NaN where not used: Pearson
@@ -669,6 +703,7 @@ class ITSResults:
                 f"{k} = {_fmt(v)}" for k, v in self.error_params.items())))
         items.append(("Intervals", f"{100 * (1 - self.spec.alpha):g}% "
                       + ("t" if self._use_t else "normal")))
+        items.extend(("Warning", note) for note in self.notes)
         return items
 
     def _formatted_table(self, alpha: float | None) -> pd.DataFrame:

@@ -2,7 +2,8 @@
 
 Writes ``DIR/table.csv`` (the coefficient table, one row per term, numbers with 10 significant
 digits) and ``DIR/summary.md`` (model facts, coefficient table and residual diagnostics), each
-atomically. Bad input raises :class:`~trends.errors.InputError` or
+atomically; with ``--window NAME=START:END`` (repeatable) also ``DIR/windows.csv``
+(:meth:`trends.results.ITSResults.window_effects`). Bad input raises :class:`~trends.errors.InputError` or
 :class:`~trends.errors.SpecificationError` (exit status 2, one line on stderr).
 """
 
@@ -20,7 +21,7 @@ from trends.schema import PANEL_KEYS
 
 __all__ = ["register", "run", "add_model_arguments", "read_series", "read_csv", "build_spec",
            "parse_interruption", "add_select_argument", "select_rows", "add_window_arguments",
-           "window_rows"]
+           "window_rows", "parse_windows"]
 
 
 def register(subparsers: Any) -> None:
@@ -33,15 +34,34 @@ def register(subparsers: Any) -> None:
     )
     add_model_arguments(p)
     p.add_argument("--cov", default="nonrobust",
-                   help="nonrobust, HC0..HC3, hac, hac:LAGS or hac:LAGS:small (default nonrobust)")
+                   help="nonrobust, HC0..HC3, hac, hac:LAGS, hac:LAGS:small, hac:LAGS:calendar or "
+                   "hac:LAGS:calendar:small (default nonrobust)")
     p.add_argument("--errors", default=None,
                    help="ARMA errors for gaussian models: ar:P or arma:P:Q")
     p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (default 0.05)")
+    p.add_argument("--window", action="append", default=None, metavar="NAME=START:END",
+                   help="window estimand (repeatable): fitted, counterfactual, excess and ratio "
+                   "summed over START..END (inclusive), written to windows.csv")
     p.add_argument("--out", required=True, help="output directory")
     from trends.commands.fit_structural import add_structural_arguments  # --model structural
 
     add_structural_arguments(p)
     p.set_defaults(func=run)
+
+
+def parse_windows(items: list[str] | None) -> dict[str, tuple[str, str]]:
+    """``NAME=START:END`` items -> ``{name: (start, end)}`` (one-line errors)."""
+    out: dict[str, tuple[str, str]] = {}
+    for text in items or []:
+        name, sep, span = text.partition("=")
+        parts = span.split(":")
+        if not sep or not name.strip() or len(parts) != 2 or not all(x.strip() for x in parts):
+            raise SpecificationError(f"--window {text!r} is not valid; expected NAME=START:END, "
+                                     "e.g. first_year=2021-08:2022-07")
+        if name.strip() in out:
+            raise SpecificationError(f"--window name {name.strip()!r} is given twice")
+        out[name.strip()] = (parts[0].strip(), parts[1].strip())
+    return out
 
 
 def add_window_arguments(p: argparse.ArgumentParser) -> None:
@@ -196,7 +216,14 @@ def run(args: argparse.Namespace) -> int:
     path, df, interruptions = read_series(args)
     spec = build_spec(args, path, df, interruptions, cov=args.cov, errors=args.errors,
                       alpha=args.alpha)
+    windows = parse_windows(getattr(args, "window", None))
     res = spec.fit()
+    win = None
+    if windows:  # computed before anything is written: a bad window leaves no outputs
+        try:
+            win = res.window_effects(windows)
+        except SpecificationError as exc:
+            raise SpecificationError(f"{path}: {exc}") from None
     out = Path(args.out)
     table = res.table().reset_index()
     write_csv(table, out / "table.csv", float_format="%.10g")
@@ -214,6 +241,8 @@ def run(args: argparse.Namespace) -> int:
         + "\n"
     )
     write_text(out / "summary.md", text)
+    if win is not None:
+        write_csv(win, out / "windows.csv", float_format="%.10g")
     print(f"trends fit: wrote {out / 'table.csv'} and {out / 'summary.md'} "
           f"({res.nobs} observations used)")
     return 0

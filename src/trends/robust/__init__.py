@@ -14,6 +14,11 @@ bootstrap
     Block / wild / parametric bootstrap of the effects, seeded (:mod:`.resample`).
 fit_batch
     The batched least-squares / IRLS engine (:mod:`.engine`).
+calibrate, power, mde
+    Simulated size, power and minimum detectable effect of the model's Wald tests on its own
+    design, with every covariance (:mod:`.calibrate`).
+leave_one_out
+    Each term's estimate with each observed period left out (:mod:`.influence`).
 """
 
 from __future__ import annotations
@@ -45,6 +50,11 @@ _EXPORTS: dict[str, str] = {
     "admissible_placements": "trends.robust.problem",
     "count_placements": "trends.robust.problem",
     "fit_placements": "trends.robust.grid",
+    "calibrate": "trends.robust.calibrate",
+    "CalibrationResult": "trends.robust.calibrate",
+    "power": "trends.robust.calibrate",
+    "mde": "trends.robust.calibrate",
+    "leave_one_out": "trends.robust.influence",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -58,3 +68,8 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return __all__
+
+
+# The module trends.robust.calibrate shares its name with its main function: bind the function
+# (importing the submodule would otherwise leave the module object under this name).
+from trends.robust.calibrate import calibrate  # noqa: E402
