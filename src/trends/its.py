@@ -201,6 +201,11 @@ class ITS:
         control: Any = None,
         freq: str | None = None,
         alpha: float = 0.05,
+        aggregates: pd.DataFrame | None = None,
+        source: str | None = None,
+        reference: Any = None,
+        source_trends: bool = False,
+        by_source: bool = False,
     ) -> None:
         self._kwargs: dict[str, Any] = dict(
             outcome=outcome, date=date, interruptions=dict(interruptions)
@@ -210,18 +215,36 @@ class ITS:
             covariates=None if covariates is None else (
                 [covariates] if isinstance(covariates, str) else list(covariates)),
             cov=cov, errors=errors, group=group, treated=treated, control=control, freq=freq,
-            alpha=alpha,
+            alpha=alpha, aggregates=aggregates, source=source, reference=reference,
+            source_trends=source_trends, by_source=by_source,
         )
         self._data = data
         self._cov = parse_cov(cov)
         self._errors = parse_errors(errors)
         if not (isinstance(alpha, float | int) and 0 < alpha < 1):
             raise SpecificationError(f"alpha must be in (0, 1) (saw {alpha!r})")
-        self._design = build_design(
-            data, outcome=outcome, date=date, interruptions=interruptions, changes=changes,
-            family=family, offset=offset, seasonality=seasonality, covariates=covariates,
-            group=group, treated=treated, control=control, freq=freq,
-        )
+        if source is None:
+            if reference is not None or source_trends or by_source:
+                raise SpecificationError(
+                    "reference=, source_trends= and by_source= need source=<column naming the "
+                    "source of each row>")
+            self._design = build_design(
+                data, outcome=outcome, date=date, interruptions=interruptions, changes=changes,
+                family=family, offset=offset, seasonality=seasonality, covariates=covariates,
+                group=group, treated=treated, control=control, freq=freq,
+            )
+        else:  # several sources (trends.sources)
+            from trends.sources import build_source_design
+
+            if group is not None:
+                raise SpecificationError(
+                    "source= (several sources) cannot be combined with group= (controlled ITS)")
+            self._design = build_source_design(
+                data, source=source, outcome=outcome, date=date, interruptions=interruptions,
+                changes=changes, family=family, offset=offset, seasonality=seasonality,
+                covariates=covariates, freq=freq, reference=reference,
+                source_trends=source_trends, by_source=by_source,
+            )
         fam = self._design.family
         if self._cov[0] in {"HC1", "HC2", "HC3"} and fam != "gaussian":
             raise SpecificationError(
@@ -247,6 +270,19 @@ class ITS:
                     "ARMA errors need covariates observed in every period (the model runs over "
                     "the full calendar); fill or drop the covariate"
                 )
+        self._aggregates = None
+        if aggregates is not None:  # published period totals (trends.aggregates)
+            from trends.aggregates import prepare_aggregates
+
+            if self._cov[0] != "nonrobust":
+                raise SpecificationError(
+                    f"cov={cov!r} is not available with aggregates: a HAC or sandwich covariance "
+                    "needs per-period scores, which a period total does not have; use "
+                    "cov='nonrobust' (model-based, inverse observed information)")
+            if self._errors is not None or group is not None:
+                raise SpecificationError(
+                    "aggregates cannot be combined with ARMA errors or a controlled ITS (group=)")
+            self._aggregates = prepare_aggregates(aggregates, self._design)
         if self._cov[0] == "hac" and self._cov[1] is not None and self._cov[1] >= self._design.nobs:
             raise SpecificationError(
                 f"HAC lags ({self._cov[1]}) must be smaller than the number of used "
@@ -326,7 +362,16 @@ class ITS:
         """Estimate the model and return :class:`~trends.results.ITSResults`."""
         from trends.results import ITSResults
 
+        if self._aggregates is not None:
+            from trends.aggregates import fit as fit_aggregates
+
+            return ITSResults(self, fit_aggregates(self._design, self._aggregates))
         return ITSResults(self, _estimate(self._design, self.cov_spec, self._errors))
+
+    @property
+    def aggregates(self) -> Any:
+        """The validated aggregates (:class:`trends.aggregates.AggregateData`) or None."""
+        return self._aggregates
 
 
 def _cov_args(cov: tuple[str, int | None, bool], design: Design) -> dict[str, Any]:
@@ -335,6 +380,10 @@ def _cov_args(cov: tuple[str, int | None, bool], design: Design) -> dict[str, An
         return {"cov_type": "nonrobust"}
     if kind in _HC:
         return {"cov_type": kind}
+    if hasattr(design, "source_labels"):  # several sources: lags within each source
+        from trends.sources import hac_cov_args
+
+        return hac_cov_args(design, int(lags or 0), small)  # type: ignore[arg-type]
     if design.unit is not None:
         # several stacked series: Newey-West lags only within each series (as Stata's newey on
         # panel data); rows are unit-major blocks, treated series first
