@@ -28,9 +28,9 @@ _EXPORTS: dict[str, str] = {
 
 # submodules reachable as attributes (``trends.panel.series(...)``) without an explicit import
 _SUBMODULES = frozenset(
-    {"aliases", "analysis", "atomic", "claims", "clean", "cli", "design", "errors", "events",
-     "io", "its", "outputs", "panel", "periods", "plot", "provenance", "report", "reproduce",
-     "results", "robust", "schema"}
+    {"aggregates", "aliases", "analysis", "atomic", "claims", "clean", "cli", "design", "errors",
+     "events", "io", "its", "outputs", "panel", "periods", "plot", "provenance", "report",
+     "reproduce", "results", "robust", "schema", "sources"}
 )
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

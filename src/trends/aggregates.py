@@ -136,9 +136,10 @@ def prepare_aggregates(agg: Any, design: Design) -> AggregateData:
         raise SpecificationError(
             f"aggregates have several sources {sorted(map(str, agg['source'].dropna().unique()))}"
             " but the model has one series; pass source= to ITS for a multi-source model")
+    word = str(agg.attrs.get("row_name", "row"))
     rows = []
     for pos, (label, rec) in enumerate(agg.iterrows()):
-        who = f"aggregates row {label}"
+        who = f"aggregates {word} {label}"
         start = to_period(rec["start"], code, what=f"{who}: start")
         end = to_period(rec["end"], code, what=f"{who}: end")
         if end < start:
@@ -178,7 +179,7 @@ def prepare_aggregates(agg: Any, design: Design) -> AggregateData:
             if b[3] <= a[4]:
                 whose = "" if src is None else f" of source {src!r}"
                 raise SpecificationError(
-                    f"aggregates rows {a[1]} ({a[3]}..{a[4]}) and {b[1]} ({b[3]}..{b[4]}) "
+                    f"aggregates {word}s {a[1]} ({a[3]}..{a[4]}) and {b[1]} ({b[3]}..{b[4]}) "
                     f"overlap{whose}; expected non-overlapping windows per source (see "
                     "trends.panel.period_totals for a rule to pick them)")
 
@@ -205,7 +206,7 @@ def prepare_aggregates(agg: Any, design: Design) -> AggregateData:
         else:
             if rem < 0:
                 raise SpecificationError(
-                    f"aggregates row {label}: total {_num(value)} over {start}..{end} is less "
+                    f"aggregates {word} {label}: total {_num(value)} over {start}..{end} is less "
                     f"than the {len(obs)} observed period(s) inside it ({_num(osum)}); the "
                     "figures come from inconsistent vintages; expected a total >= the sum of "
                     "the observed periods")
@@ -214,7 +215,7 @@ def prepare_aggregates(agg: Any, design: Design) -> AggregateData:
                 bad |= ~np.isfinite(off_full[hid])
             if bad.any():
                 raise SpecificationError(
-                    f"aggregates row {label}: a covariate or the offset is missing at "
+                    f"aggregates {word} {label}: a covariate or the offset is missing at "
                     f"{grid[hid[np.flatnonzero(bad)[0]]]}, an unobserved period of the window "
                     f"{start}..{end}; expected them known in every period a total covers")
             hidden.append(hid)

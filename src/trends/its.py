@@ -164,6 +164,25 @@ class ITS:
         ``"M"``, ``"W"`` (ISO weeks), ``"Q"`` or ``"Y"``; inferred from ``date`` when omitted.
     alpha
         Default significance level for confidence intervals in the results (0.05).
+    aggregates
+        Published period totals: a DataFrame with columns ``start, end, value`` (and
+        ``source`` in a multi-source model), each a total over ``start..end`` inclusive. The
+        observed periods inside a window are subtracted and the remainder is an observation
+        of the sum over the window's unobserved periods (Poisson exact, NB2 moment-matched,
+        quasi-Poisson score, gaussian ``N(sum mu, m sigma^2)``); estimated by maximum
+        likelihood with a model-based covariance (``cov="nonrobust"`` only). See
+        :mod:`trends.aggregates`; :func:`trends.panel.period_totals` builds the frame.
+    source
+        Column naming the source of each row: ``data`` then has one row per source x period
+        and the model adds source intercepts ``source[NAME]``; interruption effects are
+        shared. See :mod:`trends.sources`; :func:`trends.panel.series_frame` builds the frame.
+    reference
+        The reference source (default: the first in sorted order).
+    source_trends
+        Add ``trend:source[NAME]``, each source's own trend.
+    by_source
+        Add ``level[NAME]:source[S]`` / ``slope[NAME]:source[S]``: each source's own
+        interruption effects (tested by ``results.source_heterogeneity()``).
 
     Raises
     ------
@@ -180,6 +199,20 @@ class ITS:
     ...                  interruptions={"policy": "2021-01"}).fit()
     >>> list(res.params.index)
     ['intercept', 'trend', 'level[policy]', 'slope[policy]']
+
+    A missing month covered by a published annual total, and a second source:
+
+    >>> df.loc[3, "y"] = None
+    >>> agg = pd.DataFrame({"start": ["2020-01"], "end": ["2020-12"], "value": [160]})
+    >>> res = trends.ITS(df, outcome="y", date="month", interruptions={"policy": "2021-01"},
+    ...                  family="poisson", aggregates=agg).fit()
+    >>> res.aggregates_report()["remainder"].tolist()
+    [11.0]
+    >>> long = pd.concat([df.assign(src="A"), df.assign(src="B", y=df["y"] * 2)])
+    >>> res = trends.ITS(long, outcome="y", date="month", interruptions={"policy": "2021-01"},
+    ...                  family="poisson", source="src").fit()
+    >>> round(float(res.table().loc["source[B]", "ratio"]), 6)
+    2.0
     """
 
     def __init__(

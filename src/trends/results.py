@@ -535,6 +535,7 @@ class ITSResults:
         dw = float(durbin_watson(rc))
         lb = acorr_ljungbox(rc, lags=[lags], return_df=True)
         Xr = self._X_treated()[ok]
+        Xr = Xr[:, np.any(Xr != 0, axis=0)]  # e.g. other sources' dummies (several sources)
         if (self.family == "gaussian" and self._spec.errors is None and d.unit is None
                 and not getattr(self._res, "is_aggregate", False)
                 and not hasattr(d, "source_labels")):
