@@ -128,6 +128,12 @@ def test_views_by_source_and_aggregates_per_source():
     eff = res.effects(horizons=[0])
     assert set(eff["interruption"]) == {"a", "b"}
     assert "Sources" in res.summary()
+    from trends.plot import plot_its
+
+    fig, ax = plot_its(res.plot_data(source="PIPS"), interruptions=INTS)
+    assert len(ax.lines) >= 3
+    fig2, _ = plot_its(res)
+    assert fig2 is not fig
 
 
 def test_hac_is_within_source():

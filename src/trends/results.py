@@ -398,11 +398,17 @@ class ITSResults:
             return pd.DataFrame(columns=["row", "source", "start", "end", "value", "status"])
         return agg.report.copy()
 
-    def plot_data(self, alpha: float | None = None) -> pd.DataFrame:
+    def plot_data(self, alpha: float | None = None, source: Any = None) -> pd.DataFrame:
         """Tidy frame for plotting, indexed by the full calendar period of the (treated)
         series, with columns ``observed`` (NaN where missing), ``fitted``, ``fitted_low``,
         ``fitted_high``, ``counterfactual``, ``counterfactual_low``, ``counterfactual_high``,
-        ``segment`` (``"pre"`` or the name of the latest interruption in force) and ``used``."""
+        ``segment`` (``"pre"`` or the name of the latest interruption in force) and ``used``.
+        ``source``: for a multi-source model, that source (default: the reference); pass the
+        frame to :func:`trends.plot.plot_its`."""
+        if source is not None:
+            from trends.sources import source_view
+
+            return source_view(self, source).plot_data(alpha)
         a = self._alpha(alpha)
         d = self._design
         rows = self._rows
