@@ -30,7 +30,8 @@ CHANGES = {"takeover": "level", "ceasefire_end": "level+slope"}
 HIDDEN = [1, 2, 3, 9, 10, 13, 18, 19, 20, 21, 22, 23, 24, 29, 30, 41, 53, 59]
 
 
-def replicate(seed: int, family: str, alpha: float) -> dict[str, pd.DataFrame]:
+def replicate(seed: int, family: str, alpha: float,
+              fits: tuple[str, ...] = ("aggregates", "months only")) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     n = 60
     t = np.arange(1, n + 1, dtype=float)
@@ -51,6 +52,8 @@ def replicate(seed: int, family: str, alpha: float) -> dict[str, pd.DataFrame]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         for label, a in (("aggregates", agg), ("months only", None)):
+            if label not in fits:
+                continue
             res = trends.ITS(df, outcome="y", date="month", interruptions=INTS,
                              changes=CHANGES, family=family, aggregates=a).fit()
             out[label] = res.table()

@@ -284,3 +284,27 @@ def test_gaussian_accepts_non_integer_totals():
     df, agg = _data()
     agg["value"] = agg["value"] + 0.5
     assert _its(df, agg, "gaussian").fit().converged
+
+
+@pytest.mark.slow
+def test_known_truth_coverage_over_seeds():
+    """Hidden months plus their annual totals: 95% intervals cover the truth at about the
+    nominal rate (120 seeded replicates; Monte Carlo s.e. 0.02 per term). The full study with
+    more seeds and the NB2 family is benchmarks/sim_aggregates_coverage.py."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "benchmarks" / "sim_aggregates_coverage.py"
+    spec = importlib.util.spec_from_file_location("sim_aggregates_coverage", path)
+    sim = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sim)
+    seeds = 120
+    covered = {t: 0 for t in sim.TRUTH}
+    for seed in range(seeds):
+        tab = sim.replicate(seed, "poisson", 0.05, fits=("aggregates",))["aggregates"]
+        for t, truth in sim.TRUTH.items():
+            covered[t] += tab.loc[t, "ci_low"] <= truth <= tab.loc[t, "ci_high"]
+    rates = {t: c / seeds for t, c in covered.items()}
+    se = math.sqrt(0.95 * 0.05 / seeds)
+    assert all(0.95 - 3.5 * se <= r <= 1.0 for r in rates.values()), rates
+    assert abs(np.mean(list(rates.values())) - 0.95) < 3 * se, rates

@@ -25,9 +25,12 @@ with status ``"no unobserved period"`` (``"vintage inconsistency"`` when its rem
 zero: the total and the monthly figures then come from different vintages). A negative
 remainder over unobserved periods is refused, naming the row.
 
-Estimation (:func:`fit`) is maximum likelihood with :func:`scipy.optimize.minimize` (L-BFGS-B
-with the analytic gradient) started from the GLM fit on the monthly rows, then Newton steps
-on the Hessian (central differences of the analytic gradient) until the gradient vanishes.
+Estimation (:func:`fit`) is maximum likelihood: Newton's method on the observed information
+(the Hessian by central differences of the analytic score), with step halving, started from
+the GLM fit on the monthly rows (for NB2: from the Poisson fit with aggregates and a moment
+estimate of alpha), until the score vanishes (max |score| < 1e-9); should Newton stall,
+:func:`scipy.optimize.minimize` (L-BFGS-B with the analytic gradient) takes over and Newton
+polishes its optimum. ``converged`` requires max |score| < 1e-6.
 The covariance is model-based: the inverse observed information at the optimum (``phi`` times
 it for quasi-Poisson). Robust (HC, HAC) covariances are refused with aggregates.
 
@@ -437,33 +440,47 @@ class AggregateProblem:
                               RuntimeWarning, stacklevel=3)
                 return poisson
             theta = np.r_[poisson.theta, theta[self.k]]
-        bounds = [(None, None)] * self.k
-        if self.family == "negbin":
-            bounds.append(_LOG_ALPHA_BOUNDS)
+        theta, ll, g, iters = self._newton(theta, y, r)
+        if not np.max(np.abs(g)) < 1e-6:  # Newton stalled: quasi-Newton, then Newton again
+            bounds = [(None, None)] * self.k
+            if self.family == "negbin":
+                bounds.append(_LOG_ALPHA_BOUNDS)
 
-        def neg(p: np.ndarray) -> tuple[float, np.ndarray]:
-            ll, g = self.loglike_and_score(p, y, r)
-            if not math.isfinite(ll):
-                return 1e300, np.zeros_like(p)
-            return -ll, -g
+            def neg(p: np.ndarray) -> tuple[float, np.ndarray]:
+                llp, gp = self.loglike_and_score(p, y, r)
+                if not math.isfinite(llp):
+                    return 1e300, np.zeros_like(p)
+                return -llp, -gp
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            opt = optimize.minimize(neg, theta, jac=True, method="L-BFGS-B", bounds=bounds,
-                                    options={"maxiter": 10000, "ftol": 1e-15, "gtol": 1e-9})
-        theta = np.asarray(opt.x, dtype=float)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                opt = optimize.minimize(neg, theta, jac=True, method="L-BFGS-B",
+                                        bounds=bounds, options={"maxiter": 10000,
+                                                                "ftol": 1e-15, "gtol": 1e-9})
+            theta, ll, g, more = self._newton(np.asarray(opt.x, dtype=float), y, r)
+            iters += int(opt.nit) + more
+        converged = bool(np.max(np.abs(g)) < 1e-6)
+        H = self.hessian(theta, y, r)
+        return AggregateFit._from_optimum(self, theta, ll, H, y, r, converged, iters)
+
+    def _newton(self, theta: np.ndarray, y: np.ndarray, r: np.ndarray
+                ) -> tuple[np.ndarray, float, np.ndarray, int]:
+        """Newton's method on the observed information with step halving (steepest ascent
+        where the Hessian is not negative definite)."""
+        theta = np.asarray(theta, dtype=float).copy()
         ll, g = self.loglike_and_score(theta, y, r)
-        iters = int(opt.nit)
-        for _ in range(100):  # Newton polish on the observed information
-            if np.max(np.abs(g)) < 1e-9:
+        iters = 0
+        for iters in range(1, 201):  # noqa: B007
+            if not math.isfinite(ll) or np.max(np.abs(g)) < 1e-9:
                 break
             H = self.hessian(theta, y, r)
             try:
-                step = -np.linalg.solve(H, g)
+                np.linalg.cholesky(-H)
+                step = np.linalg.solve(-H, g)
             except np.linalg.LinAlgError:
-                break
+                step = g / max(1.0, float(np.linalg.norm(g)))
             t = 1.0
-            while t > 1e-8:
+            while t > 1e-10:
                 cand = theta + t * step
                 if self.family == "negbin":
                     cand[self.k] = float(np.clip(cand[self.k], *_LOG_ALPHA_BOUNDS))
@@ -474,10 +491,7 @@ class AggregateProblem:
             else:
                 break
             theta, ll, g = cand, llc, gc
-            iters += 1
-        converged = bool(np.max(np.abs(g)) < 1e-6)
-        H = self.hessian(theta, y, r)
-        return AggregateFit._from_optimum(self, theta, ll, H, y, r, converged, iters)
+        return theta, ll, g, iters
 
     def _as_poisson(self) -> AggregateProblem:
         poisson = AggregateProblem.__new__(AggregateProblem)
@@ -611,7 +625,7 @@ class AggregateFit:
                             if fam != "gaussian" else 0.0}
         self.converged = bool(converged)
         self.method = ("weighted least squares (closed form)" if fam == "gaussian" else
-                       "maximum likelihood (L-BFGS-B + Newton), covariance from the observed "
+                       "maximum likelihood (Newton), covariance from the observed "
                        "information" + (" times the Pearson dispersion" if fam == "quasipoisson"
                                         else ""))
         if not converged:
