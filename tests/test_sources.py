@@ -231,3 +231,18 @@ def test_series_frame_long_with_event_source():
     assert pic["month"].tolist() == ["2019-01", "2019-02", "2019-03", "2019-04"]
     np.testing.assert_array_equal(pic["y"].to_numpy(), [5, np.nan, 7, np.nan])
     assert out[out["source"] == "UCDP GED 22.1"]["y"].tolist()[:2] == [1.0, 2.0]
+
+
+def test_gaussian_and_quasipoisson_match_statsmodels():
+    df = _long(7)
+    X, y, names = _reference_X(df, "GED")
+    g = _its(df, "gaussian").fit()
+    ols = sm.OLS(y, X).fit()
+    order = [g.terms.index(nm) for nm in names]
+    np.testing.assert_allclose(g.params.to_numpy()[order], ols.params, rtol=1e-10)
+    np.testing.assert_allclose(g.std_errors.to_numpy()[order], ols.bse, rtol=1e-10)
+    q = _its(df, "quasipoisson").fit()
+    glm = sm.GLM(y, X, family=sm.families.Poisson()).fit(scale="X2")
+    np.testing.assert_allclose(q.std_errors.to_numpy()[order], glm.bse, rtol=1e-8)
+    again = _its(df, "poisson").replace(family="quasipoisson").fit()
+    np.testing.assert_allclose(again.params, q.params)
