@@ -21,6 +21,14 @@ Missing periods of each source stay missing. The segment rule (at least
 after each) applies to the pooled rows, so a source observed only before an interruption is
 accepted: it informs its own intercept and the common trend. With ``by_source=True`` each
 non-reference source needs that many observations after each interruption too.
+
+Results: ``fitted(source=)``, ``counterfactual(source=)``, ``plot_data(source=)`` and
+``predictions(source=)`` describe one source (default: the reference); ``effects()`` and the
+other single-series views describe the reference, and :func:`source_view` gives a results
+object whose views describe another source (``ITSResults.window_effects`` from the
+calibration issue reads the same views, so ``source_view(res, S).window_effects(...)`` is the
+per-source form once it exists). The ``trends.robust`` procedures (break grids, placebo,
+bootstrap) do not yet know about sources or aggregates.
 """
 
 from __future__ import annotations
