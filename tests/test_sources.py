@@ -246,3 +246,17 @@ def test_gaussian_and_quasipoisson_match_statsmodels():
     np.testing.assert_allclose(q.std_errors.to_numpy()[order], glm.bse, rtol=1e-8)
     again = _its(df, "poisson").replace(family="quasipoisson").fit()
     np.testing.assert_allclose(again.params, q.params)
+
+
+def test_robust_procedures_refuse_sources_and_aggregates():
+    from trends.robust.problem import problem_from_model
+
+    with pytest.raises(SpecificationError, match="not supported by the break-date search"):
+        problem_from_model(_its(_long(), "poisson"))
+    df = _long()
+    one = df[df["source"] == "PICSS"].drop(columns="source").assign(y=lambda d: d["y"].fillna(9))
+    agg = pd.DataFrame({"start": ["2019-01"], "end": ["2019-12"], "value": [400]})
+    spec = trends.ITS(one, outcome="y", date="month", interruptions=INTS, changes=CHG,
+                      family="poisson", aggregates=agg)
+    with pytest.raises(SpecificationError, match="not supported by the break-date search"):
+        problem_from_model(spec)
