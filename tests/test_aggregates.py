@@ -308,3 +308,19 @@ def test_known_truth_coverage_over_seeds():
     se = math.sqrt(0.95 * 0.05 / seeds)
     assert all(0.95 - 3.5 * se <= r <= 1.0 for r in rates.values()), rates
     assert abs(np.mean(list(rates.values())) - 0.95) < 3 * se, rates
+
+
+@pytest.mark.parametrize("family", ["poisson", "negbin"])
+def test_matches_stored_r_reference(family):
+    """Stored R reference (tests/results/aggregates/reference.R: R's dpois/dnbinom likelihood
+    of the monthly and aggregate observations, optim BFGS + Newton on optimHess)."""
+    from pathlib import Path
+
+    here = Path(__file__).parent / "results" / "aggregates"
+    df = pd.read_csv(here / f"{family}_monthly.csv", dtype={"month": str})
+    agg = pd.read_csv(here / f"{family}_totals.csv", dtype={"start": str, "end": str})
+    ref = pd.read_csv(here / f"{family}_reference.csv").set_index("term")["estimate"]
+    res = _its(df, agg, family).fit()
+    np.testing.assert_allclose(res.params.to_numpy(), ref[res.terms].to_numpy(), atol=1e-6)
+    if family == "negbin":
+        assert math.log(res.dispersion) == pytest.approx(ref["log_alpha"], abs=1e-5)
