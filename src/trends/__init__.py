@@ -30,9 +30,10 @@ _EXPORTS: dict[str, str] = {
 
 # submodules reachable as attributes (``trends.panel.series(...)``) without an explicit import
 _SUBMODULES = frozenset(
-    {"aliases", "analysis", "atomic", "claims", "clean", "cli", "design", "errors", "events",
-     "io", "its", "outputs", "panel", "periods", "plot", "provenance", "report", "reproduce",
-     "results", "robust", "schema", "structural", "structural_results", "study"}
+    {"aggregates", "aliases", "analysis", "atomic", "claims", "clean", "cli", "design", "errors",
+     "events", "io", "its", "outputs", "panel", "periods", "plot", "provenance", "report",
+     "reproduce", "results", "robust", "schema", "sources", "structural", "structural_results",
+     "study"}
 )
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

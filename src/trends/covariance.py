@@ -350,6 +350,10 @@ def cov_args(cov: CovSpec | tuple[str, int | None, bool], design: Design) -> dic
         return {"cov_type": "nonrobust"}
     if kind in _HC:
         return {"cov_type": kind}
+    if hasattr(design, "source_labels"):  # several sources: lags within each source
+        from trends.sources import hac_cov_args
+
+        return hac_cov_args(design, int(lags or 0), small)  # type: ignore[arg-type]
     if design.unit is not None:
         # several stacked series: Newey-West lags only within each series (as Stata's newey on
         # panel data); rows are unit-major blocks, treated series first

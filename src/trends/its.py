@@ -129,6 +129,25 @@ class ITS:
         ``"M"``, ``"W"`` (ISO weeks), ``"Q"`` or ``"Y"``; inferred from ``date`` when omitted.
     alpha
         Default significance level for confidence intervals in the results (0.05).
+    aggregates
+        Published period totals: a DataFrame with columns ``start, end, value`` (and
+        ``source`` in a multi-source model), each a total over ``start..end`` inclusive. The
+        observed periods inside a window are subtracted and the remainder is an observation
+        of the sum over the window's unobserved periods (Poisson exact, NB2 moment-matched,
+        quasi-Poisson score, gaussian ``N(sum mu, m sigma^2)``); estimated by maximum
+        likelihood with a model-based covariance (``cov="nonrobust"`` only). See
+        :mod:`trends.aggregates`; :func:`trends.panel.period_totals` builds the frame.
+    source
+        Column naming the source of each row: ``data`` then has one row per source x period
+        and the model adds source intercepts ``source[NAME]``; interruption effects are
+        shared. See :mod:`trends.sources`; :func:`trends.panel.series_frame` builds the frame.
+    reference
+        The reference source (default: the first in sorted order).
+    source_trends
+        Add ``trend:source[NAME]``, each source's own trend.
+    by_source
+        Add ``level[NAME]:source[S]`` / ``slope[NAME]:source[S]``: each source's own
+        interruption effects (tested by ``results.source_heterogeneity()``).
 
     Raises
     ------
@@ -145,6 +164,20 @@ class ITS:
     ...                  interruptions={"policy": "2021-01"}).fit()
     >>> list(res.params.index)
     ['intercept', 'trend', 'level[policy]', 'slope[policy]']
+
+    A missing month covered by a published annual total, and a second source:
+
+    >>> df.loc[3, "y"] = None
+    >>> agg = pd.DataFrame({"start": ["2020-01"], "end": ["2020-12"], "value": [160]})
+    >>> res = trends.ITS(df, outcome="y", date="month", interruptions={"policy": "2021-01"},
+    ...                  family="poisson", aggregates=agg).fit()
+    >>> res.aggregates_report()["remainder"].tolist()
+    [11.0]
+    >>> long = pd.concat([df.assign(src="A"), df.assign(src="B", y=df["y"] * 2)])
+    >>> res = trends.ITS(long, outcome="y", date="month", interruptions={"policy": "2021-01"},
+    ...                  family="poisson", source="src").fit()
+    >>> round(float(res.table().loc["source[B]", "ratio"]), 6)
+    2.0
     """
 
     def __init__(
@@ -166,6 +199,11 @@ class ITS:
         control: Any = None,
         freq: str | None = None,
         alpha: float = 0.05,
+        aggregates: pd.DataFrame | None = None,
+        source: str | None = None,
+        reference: Any = None,
+        source_trends: bool = False,
+        by_source: bool = False,
     ) -> None:
         self._kwargs: dict[str, Any] = dict(
             outcome=outcome, date=date, interruptions=dict(interruptions)
@@ -175,18 +213,36 @@ class ITS:
             covariates=None if covariates is None else (
                 [covariates] if isinstance(covariates, str) else list(covariates)),
             cov=cov, errors=errors, group=group, treated=treated, control=control, freq=freq,
-            alpha=alpha,
+            alpha=alpha, aggregates=aggregates, source=source, reference=reference,
+            source_trends=source_trends, by_source=by_source,
         )
         self._data = data
         self._cov = parse_cov(cov)
         self._errors = parse_errors(errors)
         if not (isinstance(alpha, float | int) and 0 < alpha < 1):
             raise SpecificationError(f"alpha must be in (0, 1) (saw {alpha!r})")
-        self._design = build_design(
-            data, outcome=outcome, date=date, interruptions=interruptions, changes=changes,
-            family=family, offset=offset, seasonality=seasonality, covariates=covariates,
-            group=group, treated=treated, control=control, freq=freq,
-        )
+        if source is None:
+            if reference is not None or source_trends or by_source:
+                raise SpecificationError(
+                    "reference=, source_trends= and by_source= need source=<column naming the "
+                    "source of each row>")
+            self._design = build_design(
+                data, outcome=outcome, date=date, interruptions=interruptions, changes=changes,
+                family=family, offset=offset, seasonality=seasonality, covariates=covariates,
+                group=group, treated=treated, control=control, freq=freq,
+            )
+        else:  # several sources (trends.sources)
+            from trends.sources import build_source_design
+
+            if group is not None:
+                raise SpecificationError(
+                    "source= (several sources) cannot be combined with group= (controlled ITS)")
+            self._design = build_source_design(
+                data, source=source, outcome=outcome, date=date, interruptions=interruptions,
+                changes=changes, family=family, offset=offset, seasonality=seasonality,
+                covariates=covariates, freq=freq, reference=reference,
+                source_trends=source_trends, by_source=by_source,
+            )
         fam_obj = get_family(self._design.family)
         fam = fam_obj.name
         if self._cov[0] in _HC and self._cov[0] not in fam_obj.robust_hc_variants:
@@ -213,6 +269,19 @@ class ITS:
                     "ARMA errors need covariates observed in every period (the model runs over "
                     "the full calendar); fill or drop the covariate"
                 )
+        self._aggregates = None
+        if aggregates is not None:  # published period totals (trends.aggregates)
+            from trends.aggregates import prepare_aggregates
+
+            if self._cov[0] != "nonrobust":
+                raise SpecificationError(
+                    f"cov={cov!r} is not available with aggregates: a HAC or sandwich covariance "
+                    "needs per-period scores, which a period total does not have; use "
+                    "cov='nonrobust' (model-based, inverse observed information)")
+            if self._errors is not None or group is not None:
+                raise SpecificationError(
+                    "aggregates cannot be combined with ARMA errors or a controlled ITS (group=)")
+            self._aggregates = prepare_aggregates(aggregates, self._design)
         if self._cov.is_hac and self._cov[1] is not None and self._cov[1] >= self._design.nobs:
             raise SpecificationError(
                 f"HAC lags ({self._cov[1]}) must be smaller than the number of used "
@@ -364,7 +433,15 @@ class ITS:
         from trends.errors import LeverageWarning
         from trends.results import ITSResults
 
-        res = ITSResults(self, _estimate(self._design, self.cov_spec, self._errors))
+        if self._aggregates is not None:
+            from trends.aggregates import fit as fit_aggregates
+            from trends.aggregates import record as aggregate_record
+
+            fitted = fit_aggregates(self._design, self._aggregates)
+            rec = aggregate_record(fitted, len(self._design.terms), get_family(self._design.family))
+        else:
+            rec = _estimate(self._design, self.cov_spec, self._errors)
+        res = ITSResults(self, rec)
         for note in res.notes:  # sandwich covariance on high-leverage segments
             # a fixed location (not the caller's file and line): the same text on every
             # machine, so stored notebook outputs that show it stay comparable
@@ -372,6 +449,16 @@ class ITS:
                                    module="trends.its",
                                    registry=globals().setdefault("__warningregistry__", {}))
         return res
+
+    @property
+    def aggregates(self) -> Any:
+        """The validated aggregates (:class:`trends.aggregates.AggregateData`) or None.
+
+        Returns
+        -------
+        AggregateData or None
+        """
+        return self._aggregates
 
 
 def _estimate(

@@ -553,7 +553,173 @@ def headline(
     return out
 
 
+#: period types of the periods table, finest first: the default order of preference of
+#: :func:`period_totals`
+PERIOD_KINDS: tuple[str, ...] = ("quarter", "half", "year")
+
+
+def period_totals(
+    periods: pd.DataFrame,
+    *,
+    measure: str = "attacks",
+    region: str = NATIONAL,
+    group: str = ALL_GROUPS,
+    source: str | Sequence[str] = "PICSS",
+    start: str | None = None,
+    end: str | None = None,
+    kinds: Sequence[str] = PERIOD_KINDS,
+    exclude_flags: Sequence[str] = ("approximate",),
+) -> pd.DataFrame:
+    """Published quarter / half-year / year totals of one series, as ``aggregates`` rows for
+    :class:`trends.ITS`.
+
+    Rule for non-overlapping windows: the kinds are taken in the order of ``kinds`` (default
+    finest first: quarters, then half-years, then years) and a window is kept only when it
+    overlaps no window already kept for that source; windows of one kind are taken in date
+    order. The finest figures carry the most information (a year whose halves are both
+    published adds nothing but a possible vintage disagreement), and a coarser total still
+    covers the months no finer figure covers. ``kinds=("year",)`` keeps annual totals only.
+
+    Parameters
+    ----------
+    periods
+        The periods table (``periods.csv`` of ``trends clean``).
+    measure, region, group
+        Which series.
+    source
+        One source or several (each gets its own non-overlapping windows).
+    start, end
+        Keep only windows lying entirely within ``start..end`` (``YYYY-MM``, inclusive).
+    kinds
+        Period types to use, in order of preference (``"quarter"``, ``"half"``, ``"year"``).
+    exclude_flags
+        Rows whose ``flag`` contains one of these words are left out (default: figures the
+        cleaning marked ``approximate``, which are not exact totals).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``start, end, value, source`` (``start``/``end`` as ``YYYY-MM``, ``value``
+        ``int64``), indexed by the published period label (e.g. ``2022-H1``), sorted by
+        source and start.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tab = pd.DataFrame({"period": ["2022", "2022-H1", "2022-H2"],
+    ...     "period_type": ["year", "half", "half"], "start": ["2022-01", "2022-01", "2022-07"],
+    ...     "end": ["2022-12", "2022-06", "2022-12"], "region": "national", "group": "all",
+    ...     "measure": "attacks", "source": "PICSS", "value": [380, 151, 228], "flag": ""})
+    >>> period_totals(tab, source="PICSS")["value"].tolist()
+    [151, 228]
+    >>> period_totals(tab, source="PICSS", kinds=("year",))["value"].tolist()
+    [380]
+    """
+    srcs = [source] if isinstance(source, str) else list(source)
+    kinds = list(kinds)
+    unknown = [k for k in kinds if k not in PERIOD_KINDS]
+    if unknown:
+        raise SpecificationError(
+            f"kinds {unknown} are not period types; expected some of {list(PERIOD_KINDS)}")
+    for c in ("period", "period_type", "start", "end", "measure", "region", "group", "source",
+              "value"):
+        if c not in periods.columns:
+            raise SpecificationError(f"the periods table has no column {c!r}")
+    sel = periods[(periods["measure"] == measure) & (periods["region"] == region)
+                  & (periods["group"] == group) & periods["source"].isin(srcs)
+                  & periods["period_type"].isin(kinds)].copy()
+    sel["value"] = pd.to_numeric(sel["value"], errors="coerce")
+    sel = sel[sel["value"].notna()]
+    if "flag" in sel.columns and len(exclude_flags):
+        flag = sel["flag"].fillna("").astype(str)
+        sel = sel[~flag.apply(lambda f: any(x in f for x in exclude_flags))]
+    if start is not None:
+        sel = sel[sel["start"].astype(str) >= str(start)]
+    if end is not None:
+        sel = sel[sel["end"].astype(str) <= str(end)]
+    rank = {k: i for i, k in enumerate(kinds)}
+    sel = sel.assign(_rank=sel["period_type"].map(rank)).sort_values(
+        ["source", "_rank", "start", "end"], kind="stable")
+    kept: list[Any] = []
+    windows: dict[str, list[tuple[str, str]]] = {}
+    for idx, r in sel.iterrows():
+        lo, hi = str(r["start"]), str(r["end"])
+        mine = windows.setdefault(r["source"], [])
+        if any(lo <= b and a <= hi for a, b in mine):
+            continue
+        mine.append((lo, hi))
+        kept.append(idx)
+    out = sel.loc[kept].sort_values(["source", "start"], kind="stable")
+    res = pd.DataFrame({"start": out["start"].astype(str).to_numpy(),
+                        "end": out["end"].astype(str).to_numpy(),
+                        "value": out["value"].astype("int64").to_numpy(),
+                        "source": out["source"].astype(str).to_numpy()},
+                       index=pd.Index(out["period"].astype(str).to_numpy(), name="period"))
+    return res
+
+
+def series_frame(
+    panel: pd.DataFrame,
+    *,
+    sources: Sequence[str] = ("PICSS",),
+    measure: str = "attacks",
+    region: str = NATIONAL,
+    group: str = ALL_GROUPS,
+    start: str | None = None,
+    end: str | None = None,
+    events: pd.DataFrame | Sequence[pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """The long multi-source frame of one series: one row per source x month.
+
+    Parameters
+    ----------
+    panel
+        The panel (``panel.csv`` of ``trends clean``).
+    sources
+        Sources of ``panel`` to include, and of ``events``.
+    events
+        Panels of event files (``panel.csv`` of ``trends clean --format ucdp-ged``, ``acled``
+        or ``gtd``; same columns), whose sources (e.g. ``"UCDP GED 22.1"``) are added after
+        ``sources``; every source of an event panel is included unless ``sources`` names it.
+    start, end
+        Months (``YYYY-MM``) of the window; default: first / last month of any source.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``month`` (``YYYY-MM``), ``source``, ``y`` (float, NaN where the source has no
+        figure) for every month of the window and every source (a source's months outside
+        its own coverage are NaN: gaps stay gaps), ready for
+        ``trends.ITS(frame, outcome="y", date="month", source="source", ...)``.
+    """
+    frames = [panel]
+    extra_sources: list[str] = []
+    if events is not None:
+        evs = [events] if isinstance(events, pd.DataFrame) else list(events)
+        for ev in evs:
+            frames.append(ev)
+            for s in sorted(set(ev["source"])):
+                if s not in sources and s not in extra_sources:
+                    sel = ev[(ev["measure"] == measure) & (ev["region"] == region)
+                             & (ev["group"] == group) & (ev["source"] == s)]
+                    if not sel.empty:
+                        extra_sources.append(s)
+    allp = pd.concat([f[["month", "region", "group", "measure", "source", "value"]]
+                      for f in frames], ignore_index=True)
+    names = list(sources) + extra_sources
+    parts = [series(allp, measure=measure, region=region, group=group, source=s)
+             for s in names]
+    lo = pd.Period(start, freq="M") if start else min(p.index.min() for p in parts)
+    hi = pd.Period(end, freq="M") if end else max(p.index.max() for p in parts)
+    months = pd.period_range(lo, hi, freq="M")
+    rows = [pd.DataFrame({"month": months.astype(str), "source": s,
+                          "y": p.reindex(months).to_numpy(dtype=float)})
+            for s, p in zip(names, parts, strict=True)]
+    return pd.concat(rows, ignore_index=True)
+
+
 __all__ = [
-    "PANEL_KEYS", "Reconciled", "Rules", "complete_months", "headline", "load_rules",
-    "panel_for_output", "read_panel", "reconcile", "series", "write_panel",
+    "PANEL_KEYS", "PERIOD_KINDS", "Reconciled", "Rules", "complete_months", "headline",
+    "load_rules", "panel_for_output", "period_totals", "read_panel", "reconcile", "series",
+    "series_frame", "write_panel",
 ]

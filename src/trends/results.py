@@ -26,7 +26,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Sequence
-from dataclasses import FrozenInstanceError, dataclass
+from dataclasses import FrozenInstanceError, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -110,10 +110,15 @@ class ITSResults:
 
     spec: Any
     fit: FitRecord
+    #: the design the single-series views describe when it is not the specification's own
+    #: (one source of a multi-source model: :func:`trends.sources.source_view`)
+    view_design: Design | None = field(default=None, repr=False, compare=False)
 
     # private views of the record (short names used by the computations below)
     @property
     def _design(self) -> Design:
+        if self.view_design is not None:
+            return self.view_design
         design: Design = self.spec.design()
         return design
 
@@ -374,12 +379,18 @@ class ITSResults:
     def _index(self) -> pd.PeriodIndex:
         return pd.PeriodIndex(self._design.periods[self._rows], name="period")
 
-    def fitted(self) -> pd.Series:
+    def fitted(self, source: Any = None) -> pd.Series:
         """Fitted mean for every calendar period of the (treated) series.
 
         Periods that were not used (missing outcome) get the model's prediction too; see
         :meth:`plot_data` for the ``used`` flag and bands. NaN where a covariate or the offset
-        is missing.
+        is missing. :meth:`predictions` gives the ``kind`` (observed / model-based) of each
+        period.
+
+        Parameters
+        ----------
+        source
+            For a multi-source model, that source (default: the reference).
 
         Returns
         -------
@@ -391,6 +402,10 @@ class ITSResults:
         >>> len(_example().fitted())
         24
         """
+        if source is not None:
+            from trends.sources import source_view
+
+            return source_view(self, source).fitted()
         eta, _, _ = self._linear(self._X_treated(), self.spec.alpha)
         return pd.Series(self._inv(eta), index=self._index(), name="fitted")
 
@@ -401,7 +416,7 @@ class ITSResults:
             index=self._index(),
         )
 
-    def counterfactual(self, alpha: float | None = None) -> pd.DataFrame:
+    def counterfactual(self, alpha: float | None = None, source: Any = None) -> pd.DataFrame:
         """The series without the interruptions: columns ``counterfactual``,
         ``counterfactual_low``, ``counterfactual_high`` over the calendar (all interruption
         terms set to zero; see the module docstring).
@@ -410,6 +425,8 @@ class ITSResults:
         ----------
         alpha
             1 - confidence level (default: the specification's ``alpha``).
+        source
+            For a multi-source model, that source's counterfactual (default: the reference).
 
         Returns
         -------
@@ -421,6 +438,10 @@ class ITSResults:
         >>> bool((cf["counterfactual_low"] <= cf["counterfactual_high"]).all())
         True
         """
+        if source is not None:
+            from trends.sources import source_view
+
+            return source_view(self, source).counterfactual(alpha)
         a = self._alpha(alpha)
         X0 = self._X_counterfactual(self._design.interruption_terms)
         return self._band(X0, "counterfactual", a)
@@ -432,7 +453,30 @@ class ITSResults:
             seg[np.asarray(idx >= p)] = name
         return seg
 
-    def plot_data(self, alpha: float | None = None) -> pd.DataFrame:
+    # --- aggregates and several sources (trends.aggregates, trends.sources)
+    def predictions(self, source: Any = None, alpha: float | None = None) -> pd.DataFrame:
+        """Fitted means and bands for every period, each labelled ``kind`` = ``"observed"``
+        or ``"model-based"`` (see :func:`trends.sources.predictions`)."""
+        from trends.sources import predictions
+
+        return predictions(self, source, alpha)
+
+    def source_heterogeneity(self) -> pd.DataFrame:
+        """Wald test of equal interruption effects across sources (``by_source=True``; see
+        :func:`trends.sources.source_heterogeneity`)."""
+        from trends.sources import source_heterogeneity
+
+        return source_heterogeneity(self)
+
+    def aggregates_report(self) -> pd.DataFrame:
+        """What each published total contributed (see :class:`trends.aggregates.AggregateData`);
+        empty when the model has no aggregates."""
+        agg = self.spec.aggregates
+        if agg is None:
+            return pd.DataFrame(columns=["row", "source", "start", "end", "value", "status"])
+        return agg.report.copy()
+
+    def plot_data(self, alpha: float | None = None, source: Any = None) -> pd.DataFrame:
         """Tidy frame for plotting, indexed by the full calendar period of the (treated)
         series, with columns ``observed`` (NaN where missing), ``fitted``, ``fitted_low``,
         ``fitted_high``, ``counterfactual``, ``counterfactual_low``, ``counterfactual_high``,
@@ -442,6 +486,9 @@ class ITSResults:
         ----------
         alpha
             1 - confidence level (default: the specification's ``alpha``).
+        source
+            For a multi-source model, that source (default: the reference); pass the frame to
+            :func:`trends.plot.plot_its`.
 
         Returns
         -------
@@ -452,6 +499,10 @@ class ITSResults:
         >>> _example().plot_data()["segment"].iloc[[0, -1]].tolist()
         ['pre', 'policy']
         """
+        if source is not None:
+            from trends.sources import source_view
+
+            return source_view(self, source).plot_data(alpha)
         a = self._alpha(alpha)
         d = self._design
         rows = self._rows
@@ -494,8 +545,10 @@ class ITSResults:
         prefix = "group:" if d.unit is not None else ""
         rows = []
         for name, p in d.interruptions.items():
-            terms = [t for t in (f"{prefix}level[{name}]", f"{prefix}slope[{name}]")
-                     if t in self.terms]
+            own = (f"{prefix}level[{name}]", f"{prefix}slope[{name}]")
+            # with by_source, the view's source-specific terms too (zero on other sources' rows)
+            terms = [t for t in self.terms if t in own or t.startswith(
+                (f"level[{name}]:source[", f"slope[{name}]:source["))]
             X0 = self._X_counterfactual(terms)
             for h in horizons:
                 if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 0:
@@ -637,7 +690,10 @@ class ITSResults:
         dw = float(durbin_watson(rc))
         lb = acorr_ljungbox(rc, lags=[lags], return_df=True)
         Xr = self._X_treated()[ok]
-        if self._family.closed_form and self.spec.errors is None and d.unit is None:
+        Xr = Xr[:, np.any(Xr != 0, axis=0)]  # e.g. other sources' dummies (several sources)
+        if (self._family.closed_form and self.spec.errors is None and d.unit is None
+                and not getattr(self.fit.raw, "is_aggregate", False)
+                and not hasattr(d, "source_labels")):
             bg = acorr_breusch_godfrey(self.fit.raw, nlags=lags, result_object=False)
             bg_note = "LM test on the OLS residuals"
         else:
@@ -684,7 +740,8 @@ class ITSResults:
             ("Covariance", cov),
             ("Interruptions", ints or "none"),
             ("Calendar", f"{first} to {last} ({self.nperiods} periods)"),
-            ("Observations used", f"{self.nobs}" + ("" if d.unit is not None else
+            ("Observations used", f"{self.nobs}" + ("" if d.unit is not None
+                                                     or hasattr(d, "source_labels") else
                                                      f" of {self.nperiods}")),
         ]
         if spec.get("offset"):
@@ -692,6 +749,7 @@ class ITSResults:
         if d.unit is not None:
             items.append(("Controlled ITS", f"treated {spec.get('group')}={spec.get('treated')!r}, "
                           f"{len(set(d.unit.tolist())) - 1} comparison series"))
+        items.extend(_extra_header(self))
         items.append(("Log-likelihood", _fmt(self.llf)))
         items.append(("AIC / BIC", f"{_fmt(self.aic)} / {_fmt(self.bic)}"))
         if self._family.dispersion_name is not None:
@@ -810,6 +868,27 @@ def _immutable_delattr(self: Any, name: str) -> None:
 # the dataclass is frozen; these only give the error a clearer message
 setattr(ITSResults, "__setattr__", _immutable_setattr)  # noqa: B010
 setattr(ITSResults, "__delattr__", _immutable_delattr)  # noqa: B010
+
+
+def _extra_header(res: ITSResults) -> list[tuple[str, str]]:
+    """Header lines for several sources and aggregate observations."""
+    d = res.design
+    items: list[tuple[str, str]] = []
+    if hasattr(d, "source_labels"):
+        n = int(d.treated.sum())
+        counts = ", ".join(f"{s} {int(d.used[d.source_labels == s].sum())}" for s in d.sources)
+        items.append(("Sources", f"{len(d.sources)} (reference {d.reference}); used "
+                      f"observations per source: {counts}; {n} periods each"))
+    agg = res.spec.aggregates
+    if agg is not None:
+        rep = agg.report
+        n_inc = int((rep["status"] == "vintage inconsistency").sum())
+        items.append(("Aggregates", f"{agg.n_used} published total(s) used, covering "
+                      f"{int(agg.n_periods.sum())} unobserved period(s); "
+                      f"{int((rep['status'] != 'used').sum())} add nothing"
+                      + (f" ({n_inc} vintage inconsistency)" if n_inc else "")))
+        items.append(("Estimation", res.model_result.method))
+    return items
 
 
 # ---------------------------------------------------------------------- formatting helpers

@@ -46,6 +46,7 @@ def register(subparsers: Any) -> None:
     from trends.commands.fit_structural import add_structural_arguments  # --model structural
 
     add_structural_arguments(p)
+    add_aggregate_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -62,6 +63,48 @@ def parse_windows(items: list[str] | None) -> dict[str, tuple[str, str]]:
             raise SpecificationError(f"--window name {name.strip()!r} is given twice")
         out[name.strip()] = (parts[0].strip(), parts[1].strip())
     return out
+
+
+# --- published totals and several sources (trends.aggregates, trends.sources)
+def add_aggregate_arguments(p: argparse.ArgumentParser) -> None:
+    """Add ``--aggregates FILE``, ``--source COL`` and ``--reference NAME``."""
+    p.add_argument("--aggregates", default=None, metavar="FILE",
+                   help="CSV of published totals: columns start,end,value (and source with "
+                   "--source); each total over start..end inclusive is an observation of the "
+                   "sum over the window's unobserved periods (model-based covariance only)")
+    p.add_argument("--source", default=None, metavar="COL",
+                   help="column naming the source of each row: several sources in one model "
+                   "(source intercepts, shared interruption effects)")
+    p.add_argument("--reference", default=None, metavar="NAME",
+                   help="reference source with --source (default: first in sorted order)")
+
+
+def read_aggregates(path: Path) -> pd.DataFrame:
+    """Read an aggregates CSV; rows are named by their file line in error messages."""
+    try:
+        df = pd.read_csv(path, dtype={"start": str, "end": str}, skipinitialspace=True)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError,
+            UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read aggregates CSV: {' '.join(str(exc).split())}",
+                         path=path) from None
+    df.index = pd.RangeIndex(2, len(df) + 2)
+    df.attrs["row_name"] = "line"
+    df.attrs["path"] = str(path)
+    return df
+
+
+def aggregate_extra(args: argparse.Namespace) -> dict[str, Any]:
+    """The ITS keyword arguments of ``--aggregates``/``--source``/``--reference``."""
+    extra: dict[str, Any] = {}
+    if getattr(args, "aggregates", None):
+        extra["aggregates"] = read_aggregates(Path(args.aggregates))
+    if getattr(args, "source", None):
+        extra["source"] = args.source
+        if args.reference:
+            extra["reference"] = args.reference
+    elif getattr(args, "reference", None):
+        raise SpecificationError("--reference needs --source COL")
+    return extra
 
 
 def add_window_arguments(p: argparse.ArgumentParser) -> None:
@@ -120,7 +163,8 @@ def read_series(args: argparse.Namespace) -> tuple[Path, pd.DataFrame, dict[str,
         if name in interruptions:
             raise SpecificationError(f"interruption name {name!r} is given twice")
         interruptions[name] = date
-    df = select_rows(read_csv(path, args.date), args.select, path, args.date)
+    df = select_rows(read_csv(path, args.date), args.select, path, args.date,
+                     also=getattr(args, "source", None))
     try:
         df = window_rows(df, args.date, args.start, args.end, args.freq)
     except SpecificationError as exc:
@@ -141,6 +185,9 @@ def build_spec(args: argparse.Namespace, path: Path, df: pd.DataFrame,
             seasonality=args.seasonality, covariates=args.covariate, freq=args.freq, **extra,
         )
     except SpecificationError as exc:
+        agg = extra.get("aggregates")
+        if agg is not None and str(exc).startswith("aggregates") and "path" in agg.attrs:
+            raise SpecificationError(f"{agg.attrs['path']}: {exc}") from None
         raise SpecificationError(f"{path}: {exc}") from None
 
 
@@ -153,8 +200,9 @@ def add_select_argument(p: argparse.ArgumentParser) -> None:
 
 
 def select_rows(df: pd.DataFrame, selections: list[str] | None, path: Path,
-                date: str) -> pd.DataFrame:
-    """Rows of ``df`` matching every ``COL=VALUE`` in ``selections``, one per ``date``.
+                date: str, also: str | None = None) -> pd.DataFrame:
+    """Rows of ``df`` matching every ``COL=VALUE`` in ``selections``, one per ``date`` (per
+    ``date`` and ``also``, the source column, when given).
 
     Raises
     ------
@@ -177,10 +225,11 @@ def select_rows(df: pd.DataFrame, selections: list[str] | None, path: Path,
     out = df.loc[keep]
     if out.empty:
         raise InputError("no row matches --select " + " ".join(selections), path=path)
-    if date in out.columns and out[date].duplicated().any():
+    by = [date] + ([also] if also is not None and also in out.columns else [])
+    if date in out.columns and out.duplicated(subset=by).any():
         # in a panel file the key columns tell series apart (not value or provenance columns)
         keys = [c for c in PANEL_KEYS if c in out.columns] or list(out.columns)
-        varying = [c for c in keys if c != date and out[c].nunique() > 1]
+        varying = [c for c in keys if c not in by and out[c].nunique() > 1]
         raise InputError("--select leaves several rows per date", path=path, field=date,
                          expected="one row per date; also select on " + ", ".join(varying))
     return out.reset_index(drop=True)
@@ -215,7 +264,7 @@ def run(args: argparse.Namespace) -> int:
         return run_structural(args)
     path, df, interruptions = read_series(args)
     spec = build_spec(args, path, df, interruptions, cov=args.cov, errors=args.errors,
-                      alpha=args.alpha)
+                      alpha=args.alpha, **aggregate_extra(args))
     windows = parse_windows(getattr(args, "window", None))
     res = spec.fit()
     win = None
@@ -240,6 +289,10 @@ def run(args: argparse.Namespace) -> int:
         + format_markdown_table(tests)
         + "\n"
     )
+    if spec.aggregates is not None:
+        rep = res.aggregates_report()
+        text += ("\n## Published totals (aggregates)\n\n"
+                 + format_markdown_table(rep.astype(str)) + "\n")
     write_text(out / "summary.md", text)
     if win is not None:
         write_csv(win, out / "windows.csv", float_format="%.10g")

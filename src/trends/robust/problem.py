@@ -140,6 +140,12 @@ def problem_from_model(model: Any, n_breaks: int | None = None) -> BreakProblem:
             f"drop errors={errors!r} (use cov= for autocorrelation-robust standard errors)"
         )
     design = model.design()
+    if getattr(model, "aggregates", None) is not None or hasattr(design, "source_labels"):
+        # trends.aggregates / trends.sources: the break engine fits monthly rows of one series
+        raise SpecificationError(
+            "published totals (aggregates=) and several sources (source=) are not supported "
+            "by the break-date search, placebo and bootstrap yet; fit the single monthly series"
+        )
     if getattr(design, "unit", None) is not None:
         raise SpecificationError(
             "a controlled ITS (comparison series) is not supported by trends.robust; "

@@ -602,6 +602,76 @@ def interpret(effects: pd.DataFrame, model: str, unit: str = "attacks") -> str:
     return "\n".join(out)
 
 
+# --------------------------------------------------------------------------- totals, sources
+#: sources pooled with PICSS in :func:`pooled_fits` (event-file sources are added from
+#: ``events``, e.g. UCDP GED from ``trends clean --format ucdp-ged``)
+POOLED_SOURCES: tuple[str, ...] = ("PICSS", "PIPS")
+
+
+def pooled_fits(inputs: Inputs, spec: ModelSpec | None = None,
+                events: pd.DataFrame | None = None,
+                sources: Sequence[str] = POOLED_SOURCES,
+                kinds: Sequence[str] = ("quarter", "half", "year")) -> dict[str, Any]:
+    """The main model refitted with published period totals and with several sources.
+
+    Returns fits keyed ``monthly``, ``monthly, model-based`` (the main model and the same
+    with ``cov="nonrobust"``), ``+ totals`` (the source's own period totals, chosen by
+    :func:`trends.panel.period_totals` with ``kinds``; model-based covariance, the only one
+    available with aggregates), ``sources`` (``sources`` plus the event panels' sources in one
+    model, reference ``spec.source``, the main model's covariance within each source) and,
+    ``sources + totals`` (with every panel source's period totals; model-based).
+    """
+    from trends.its import ITS
+    from trends.panel import period_totals, series_frame
+
+    spec = MAIN[0] if spec is None else spec
+    frame = model_frame(inputs, spec)
+    kw = spec.its_kwargs()
+    mb = {**kw, "cov": "nonrobust"}
+    totals = period_totals(inputs.periods, measure=spec.measure, region=spec.region,
+                           group=spec.group, source=spec.source, start=spec.start,
+                           end=spec.end, kinds=kinds)
+    out: dict[str, Any] = {
+        "monthly": ITS(frame, outcome="y", date="period", **kw).fit(),
+        "monthly, model-based": ITS(frame, outcome="y", date="period", **mb).fit(),
+        "+ totals": ITS(frame, outcome="y", date="period",
+                        aggregates=totals[["start", "end", "value"]], **mb).fit(),
+    }
+    long = series_frame(inputs.panel, sources=tuple(sources), measure=spec.measure,
+                        region=spec.region, group=spec.group, start=spec.start, end=spec.end,
+                        events=events)
+    out["sources"] = ITS(long, outcome="y", date="month", source="source",
+                         reference=spec.source, **kw).fit()
+    all_totals = period_totals(inputs.periods, measure=spec.measure, region=spec.region,
+                               group=spec.group, source=list(sources), start=spec.start,
+                               end=spec.end, kinds=kinds)
+    out["sources + totals"] = ITS(long, outcome="y", date="month", source="source",
+                                  reference=spec.source, aggregates=all_totals, **mb).fit()
+    return out
+
+
+def pooled_table(results: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per fit of :func:`pooled_fits` and interruption term: rate ratio with its
+    interval, the covariance used and what entered the fit (observations, totals, sources)."""
+    rows = []
+    for name, res in results.items():
+        tab = res.table()
+        d = res.design
+        spec = res.spec
+        n_tot = 0 if spec.aggregates is None else spec.aggregates.n_used
+        kind, lags, _ = spec.cov_spec
+        srcs = ", ".join(map(str, getattr(d, "sources", ()))) or str(spec.get("outcome"))
+        for term in d.interruption_terms:
+            r = tab.loc[term]
+            rows.append({"fit": name, "term": term, "ratio": r["ratio"],
+                         "ratio_low": r["ratio_low"], "ratio_high": r["ratio_high"],
+                         "p_value": r["p_value"],
+                         "covariance": kind if kind != "hac" else f"hac ({lags} lags)",
+                         "nobs": res.nobs, "totals_used": n_tot,
+                         "sources": srcs if hasattr(d, "sources") else ""})
+    return pd.DataFrame(rows)
+
+
 __all__ = [
     "END", "HORIZONS", "Inputs", "MAIN", "MAIN_CHANGES", "ModelSpec", "START",
     "BOOTSTRAP", "alternative_break_specs", "annual_table", "annual_values", "audit_summary",
@@ -612,3 +682,4 @@ __all__ = [
     "placebo_specs", "region_specs", "revisions_table", "robustness_specs", "robustness_table",
     "source_specs", "specification_table", "variant_specs",
 ]
+__all__ += ["POOLED_SOURCES", "pooled_fits", "pooled_table"]
