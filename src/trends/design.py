@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trends import dates as _dates
 from trends.errors import SpecificationError
 
 __all__ = [
@@ -185,7 +186,12 @@ def infer_freq(values: pd.Series) -> str:
     if pd.api.types.is_float_dtype(s.dtype):
         if len(s) and np.all(np.mod(s.to_numpy(), 1) == 0):
             return "Y"
-        raise SpecificationError("non-integer numeric dates cannot be read as calendar periods")
+        try:  # R ts decimal time (trends.dates)
+            return _dates.infer_decimal_freq(s)
+        except _dates.DateError as exc:
+            raise SpecificationError(
+                f"non-integer numeric dates cannot be read as calendar periods: {exc.reason}; "
+                f"expected {exc.expected}") from None
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         uniq = np.unique(s.to_numpy(dtype="datetime64[ns]"))
         if len(uniq) < 2:
@@ -233,6 +239,9 @@ def to_period(value: Any, freq: str, *, what: str = "date") -> pd.Period:
             return start
         if isinstance(value, (bool, np.bool_)):
             raise ValueError("boolean")
+        if isinstance(value, (float, np.floating)) and (
+                code in _dates.DECIMAL_FREQUENCY and code != "Y" or not float(value).is_integer()):
+            return _dates.from_decimal(float(value), code)  # R ts decimal time
         if isinstance(value, (int, np.integer)) or (
             isinstance(value, (float, np.floating)) and float(value).is_integer()
         ):
@@ -254,7 +263,7 @@ def to_period(value: Any, freq: str, *, what: str = "date") -> pd.Period:
             if not re.fullmatch(r"\d{4}-\d{1,2}(-\d{1,2})?([ T].*)?", text) and not re.fullmatch(
                 r"\d{4}\d{2}", text
             ):
-                raise ValueError("unrecognised date text")
+                return _dates.parse_text(text, code)  # month names, R decimal time, ...
             if re.fullmatch(r"\d{4}-\d{1,2}", text) and code in {"W"}:
                 raise ValueError("a month is not a week")
             return pd.Period(pd.Timestamp(text), pfreq)
@@ -512,11 +521,24 @@ def _collinear_terms(X: np.ndarray, names: Sequence[str]) -> list[str]:
     return bad
 
 
+def _combined_date(data: pd.DataFrame, columns: Sequence[str],
+                   freq: str | None) -> tuple[pd.DataFrame, str]:
+    try:
+        periods, _ = _dates.combine_columns(data, columns, freq)
+    except _dates.DateError as exc:
+        where = f" at row {exc.pos}" if exc.pos is not None else ""
+        raise SpecificationError(
+            f"date columns {list(columns)}: {exc.reason}{where} (saw {exc.value!r}); expected "
+            f"{exc.expected}") from None
+    name = _dates.combined_name(data, columns)
+    return data.assign(**{name: periods}), name
+
+
 def build_design(
     data: pd.DataFrame,
     *,
     outcome: str,
-    date: str,
+    date: str | Sequence[str],
     interruptions: Mapping[str, Any],
     changes: str | Mapping[str, str] = "level+slope",
     family: str = "gaussian",
@@ -537,6 +559,8 @@ def build_design(
     """
     if not isinstance(data, pd.DataFrame):
         raise SpecificationError(f"data must be a pandas DataFrame (saw {type(data).__name__})")
+    if isinstance(date, (list, tuple)):  # separate year and month/quarter/week columns
+        data, date = _combined_date(data, date, freq)
     if not isinstance(family, str) or family.lower() not in FAMILIES:
         raise SpecificationError(
             f"family {family!r} is not valid; expected one of {list(FAMILIES)}"

@@ -9,16 +9,19 @@ atomically. Bad input raises :class:`~trends.errors.InputError` or
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from trends.errors import InputError, SpecificationError
 from trends.schema import PANEL_KEYS
 
 __all__ = ["register", "run", "add_model_arguments", "read_series", "read_csv", "build_spec",
-           "parse_interruption", "add_select_argument", "select_rows", "add_window_arguments",
+           "parse_interruption", "parse_interruption_changes", "covariate_columns",
+           "add_select_argument", "select_rows", "add_window_arguments",
            "window_rows"]
 
 
@@ -63,45 +66,116 @@ def window_rows(df: pd.DataFrame, date: str, start: str | None, end: str | None,
         keep &= periods >= to_period(start, code, what="--start")
     if end is not None:
         keep &= periods <= to_period(end, code, what="--end")
-    return df.loc[keep.to_numpy()].reset_index(drop=True)
+    return df.loc[keep.to_numpy()]  # the index keeps each row's position in the file
 
 
 def add_model_arguments(p: argparse.ArgumentParser) -> None:
     """Add the data and model options shared by ``trends fit`` and ``trends robust``."""
     p.add_argument("data", help="CSV file, one row per period (or a long panel with --select)")
     p.add_argument("--outcome", required=True, help="outcome column")
-    p.add_argument("--date", required=True, help="date column (YYYY-MM, dates, or years)")
-    p.add_argument("--interruption", action="append", required=True, metavar="NAME=DATE",
-                   help="interruption name and first period, e.g. takeover=2021-08 (repeatable)")
+    p.add_argument("--date", required=True, metavar="COL[,COL]",
+                   help="date column: ISO months or dates (2021-08, 2021-08-15), Aug 2021, "
+                   "2021Q3, 2021-W31, years, or R ts decimal time (1983.083333); or a year "
+                   "column and a month, quarter or week column: --date year,month")
+    p.add_argument("--interruption", action="append", required=True,
+                   metavar="NAME=DATE[:CHANGES]",
+                   help="interruption name, first period of the new regime and optionally its "
+                   "changes (level, slope or level+slope), e.g. takeover=2021-08:level "
+                   "(repeatable; dates in any spelling --date accepts)")
     p.add_argument("--changes", default="level+slope", choices=["level", "slope", "level+slope"],
-                   help="changes estimated at every interruption (default level+slope)")
+                   help="changes estimated at interruptions that do not give their own "
+                   "(default level+slope)")
     p.add_argument("--family", default="gaussian",
                    choices=["gaussian", "poisson", "negbin", "quasipoisson"])
     p.add_argument("--offset", default=None, help="column used as log offset (count families)")
     p.add_argument("--seasonality", default="none",
                    help="none, month, quarter, fourier:K or fourier:K:PERIOD (default none)")
-    p.add_argument("--covariate", action="append", default=None, metavar="COL",
-                   help="extra covariate column (repeatable)")
-    p.add_argument("--freq", default=None, help="M, W, Q or Y (default: inferred from the dates)")
+    p.add_argument("--covariate", action="append", default=None, metavar="[TRANSFORM:]COL",
+                   help="extra covariate column (repeatable), optionally transformed: "
+                   "log:COL, log1p:COL, sqrt:COL, center:COL (minus its mean) or z:COL "
+                   "(standardised); the term is named e.g. log(COL)")
+    p.add_argument("--freq", default=None,
+                   help="M, W, Q or Y (default: inferred from the dates; needed for R decimal "
+                   "time of a single period, or when the second --date column is not named "
+                   "month, quarter or week)")
     add_select_argument(p)
     add_window_arguments(p)
 
 
 def read_series(args: argparse.Namespace) -> tuple[Path, pd.DataFrame, dict[str, str]]:
     """The input path, the selected and windowed rows, and the interruptions of ``args``."""
+    from trends import dates
+
     path = Path(args.data)
     interruptions: dict[str, str] = {}
+    changes: dict[str, str] = {}
     for item in args.interruption:
-        name, date = parse_interruption(item)
+        name, date, change = parse_interruption_changes(item)
         if name in interruptions:
             raise SpecificationError(f"interruption name {name!r} is given twice")
         interruptions[name] = date
-    df = select_rows(read_csv(path, args.date), args.select, path, args.date)
+        changes[name] = change or args.changes
+    # per-interruption changes; the table and summary of `fit` read them from here
+    args.changes_map = changes
+    date_cols = [c.strip() for c in args.date.split(",")]
+    df = select_rows(read_csv(path, date_cols), args.select, path, date_cols)
+    df, args.date_column = dates.frame_dates(df, args.date, args.freq, path)
     try:
-        df = window_rows(df, args.date, args.start, args.end, args.freq)
+        df = window_rows(df, args.date_column, args.start, args.end, args.freq)
     except SpecificationError as exc:
         raise SpecificationError(f"{path}: {exc}") from None
-    return path, df, interruptions
+    dates.check_order(df, args.date_column, path)
+    df, args.covariate_columns = covariate_columns(df, args.covariate, path)
+    return path, df.reset_index(drop=True), interruptions
+
+
+#: Covariate transforms of ``--covariate TRANSFORM:COL``: (function, domain check, expected).
+TRANSFORMS: dict[str, tuple[Any, Any, str]] = {
+    "log": (lambda x: np.log(x), lambda x: x > 0, "a positive number"),
+    "log1p": (lambda x: np.log1p(x), lambda x: x >= 0, "a non-negative number"),
+    "sqrt": (lambda x: np.sqrt(x), lambda x: x >= 0, "a non-negative number"),
+    "center": (lambda x: x - np.nanmean(x), lambda x: np.isfinite(x), "a number"),
+    "z": (lambda x: (x - np.nanmean(x)) / np.nanstd(x, ddof=1), lambda x: np.isfinite(x),
+          "a number"),
+}
+
+
+def covariate_columns(df: pd.DataFrame, items: list[str] | None,
+                      path: Path) -> tuple[pd.DataFrame, list[str] | None]:
+    """Columns for ``--covariate [TRANSFORM:]COL``: plain columns as they are, transformed ones
+    added as ``TRANSFORM(COL)`` (computed over the rows fitted). Errors name the file line."""
+    if not items:
+        return df, items
+    from trends import dates
+
+    names: list[str] = []
+    out = df
+    for item in items:
+        fn, sep, col = item.partition(":")
+        if not sep:
+            names.append(item)
+            continue
+        fn, col = fn.strip().lower(), col.strip()
+        if fn not in TRANSFORMS:
+            raise SpecificationError(f"--covariate {item!r}: unknown transform {fn!r}; expected "
+                                     f"one of {', '.join(TRANSFORMS)} (e.g. log:{col})")
+        if col not in df.columns:
+            raise InputError("--covariate names a column the file does not have", path=path,
+                             line=1, field=col, expected=f"one of {', '.join(map(str, df.columns))}")
+        raw = df[col]
+        x = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        func, ok, expected = TRANSFORMS[fn]
+        bad = ~np.isnan(x) & ~ok(x) | np.isnan(x) & raw.notna().to_numpy()
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            pos = int(df.index[k])
+            raise InputError(f"cannot take {fn} of this value", path=path,
+                             line=dates.line_of(path, pos) or pos + 2, field=col,
+                             value=raw.iloc[k], expected=expected + " (or empty for missing)")
+        name = f"{fn}({col})"
+        out = out.assign(**{name: func(x)})
+        names.append(name)
+    return out, names
 
 
 def build_spec(args: argparse.Namespace, path: Path, df: pd.DataFrame,
@@ -112,9 +186,11 @@ def build_spec(args: argparse.Namespace, path: Path, df: pd.DataFrame,
 
     try:
         return ITS(
-            df, outcome=args.outcome, date=args.date, interruptions=interruptions,
-            changes=args.changes, family=args.family, offset=args.offset,
-            seasonality=args.seasonality, covariates=args.covariate, freq=args.freq, **extra,
+            df, outcome=args.outcome, date=getattr(args, "date_column", args.date),
+            interruptions=interruptions, changes=getattr(args, "changes_map", args.changes),
+            family=args.family, offset=args.offset, seasonality=args.seasonality,
+            covariates=getattr(args, "covariate_columns", args.covariate), freq=args.freq,
+            **extra,
         )
     except SpecificationError as exc:
         raise SpecificationError(f"{path}: {exc}") from None
@@ -129,7 +205,7 @@ def add_select_argument(p: argparse.ArgumentParser) -> None:
 
 
 def select_rows(df: pd.DataFrame, selections: list[str] | None, path: Path,
-                date: str) -> pd.DataFrame:
+                date: str | list[str]) -> pd.DataFrame:
     """Rows of ``df`` matching every ``COL=VALUE`` in ``selections``, one per ``date``.
 
     Raises
@@ -153,13 +229,37 @@ def select_rows(df: pd.DataFrame, selections: list[str] | None, path: Path,
     out = df.loc[keep]
     if out.empty:
         raise InputError("no row matches --select " + " ".join(selections), path=path)
-    if date in out.columns and out[date].duplicated().any():
+    dcols = [date] if isinstance(date, str) else list(date)
+    if all(c in out.columns for c in dcols) and out[dcols].duplicated().any():
         # in a panel file the key columns tell series apart (not value or provenance columns)
         keys = [c for c in PANEL_KEYS if c in out.columns] or list(out.columns)
-        varying = [c for c in keys if c != date and out[c].nunique() > 1]
-        raise InputError("--select leaves several rows per date", path=path, field=date,
+        varying = [c for c in keys if c not in dcols and out[c].nunique() > 1]
+        raise InputError("--select leaves several rows per date", path=path, field=",".join(dcols),
                          expected="one row per date; also select on " + ", ".join(varying))
-    return out.reset_index(drop=True)
+    return out  # the index keeps each row's position in the file
+
+
+def parse_interruption_changes(text: str) -> tuple[str, str, str | None]:
+    """Split ``NAME=DATE[:CHANGES]``; ``CHANGES`` is ``None`` when not given.
+
+    >>> parse_interruption_changes("ceasefire_end=2021-11:level+slope")
+    ('ceasefire_end', '2021-11', 'level+slope')
+    """
+    name, date = parse_interruption(text)
+    head, sep, tail = date.rpartition(":")
+    if sep and re.fullmatch(r"[A-Za-z+ ]+", tail):
+        word = tail.strip().lower().replace(" ", "")
+        if word not in CHANGE_WORDS or not head.strip():
+            raise SpecificationError(
+                f"--interruption {text!r}: changes {tail!r} is not valid; expected NAME=DATE or "
+                "NAME=DATE:CHANGES with CHANGES one of level, slope, level+slope, e.g. "
+                "takeover=2021-08:level")
+        return name, head.strip(), word
+    return name, date, None
+
+
+#: Change words of ``--interruption NAME=DATE:CHANGES``.
+CHANGE_WORDS: tuple[str, ...] = ("level", "slope", "level+slope", "slope+level")
 
 
 def parse_interruption(text: str) -> tuple[str, str]:
@@ -172,10 +272,13 @@ def parse_interruption(text: str) -> tuple[str, str]:
     return name.strip(), date.strip()
 
 
-def read_csv(path: Path, date: str) -> pd.DataFrame:
-    """Read the CSV at ``path`` with ``date`` as text; unreadable files raise InputError."""
+def read_csv(path: Path, date: str | list[str]) -> pd.DataFrame:
+    """Read the CSV at ``path`` with the ``date`` column(s) as text; unreadable files raise
+    InputError."""
     try:
-        df = pd.read_csv(path, dtype={date: str}, skipinitialspace=True)
+        df = pd.read_csv(path, dtype={c: str for c in ([date] if isinstance(date, str)
+                                                         else date)},
+                         skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read CSV: {' '.join(str(exc).split())}", path=path) from None
     return df
