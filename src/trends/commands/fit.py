@@ -30,8 +30,12 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "fit",
         help="fit an interrupted time-series model to a CSV series",
-        description="Fit a segmented-regression ITS model (statsmodels) and write the "
-        "coefficient table and a Markdown summary.",
+        description="Fit a segmented-regression ITS model (statsmodels) and write, each "
+        "atomically, DIR/table.csv (the coefficient table: term, estimate, std_error, ci_low, "
+        "ci_high, p_value and, for log-link families, ratio, ratio_low, ratio_high) and "
+        "DIR/summary.md (model facts, the table and residual diagnostics). Example: trends "
+        "fit data.csv --outcome attacks --date month --interruption takeover=2021-08:level "
+        "--interruption ceasefire_end=2021-11 --family negbin --cov hac --out fit",
     )
     add_model_arguments(p)
     p.add_argument("--cov", default="nonrobust",
@@ -39,7 +43,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--errors", default=None,
                    help="ARMA errors for gaussian models: ar:P or arma:P:Q")
     p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (default 0.05)")
-    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output folder: table.csv and summary.md are written there")
     p.set_defaults(func=run)
 
 
@@ -171,7 +176,7 @@ def covariate_columns(df: pd.DataFrame, items: list[str] | None,
             pos = int(df.index[k])
             raise InputError(f"cannot take {fn} of this value", path=path,
                              line=dates.line_of(path, pos) or pos + 2, field=col,
-                             value=raw.iloc[k], expected=expected + " (or empty for missing)")
+                             value=raw.tolist()[k], expected=expected + " (or empty for missing)")
         name = f"{fn}({col})"
         out = out.assign(**{name: func(x)})
         names.append(name)
@@ -247,7 +252,7 @@ def parse_interruption_changes(text: str) -> tuple[str, str, str | None]:
     """
     name, date = parse_interruption(text)
     head, sep, tail = date.rpartition(":")
-    if sep and re.fullmatch(r"[A-Za-z+ ]+", tail):
+    if sep and re.fullmatch(r"[A-Za-z+ ]*", tail):
         word = tail.strip().lower().replace(" ", "")
         if word not in CHANGE_WORDS or not head.strip():
             raise SpecificationError(
