@@ -115,6 +115,7 @@ def test_parse_interruption_changes_refuses(text):
     ("fit", ["table.csv", "summary.md"]), ("robust", ["grid.csv", "grid.md"]),
     ("clean", ["panel.csv", "audit.csv", "alternatives.csv", "periods.csv"]),
     ("reproduce", ["figures/", "results/", "provenance.json"]),
+    ("vocabulary", ["regions.csv", "groups.csv", "measures.csv", "rules.json", "README.md"]),
 ])
 def test_help_names_output_files(command, outputs, capsys):
     with pytest.raises(SystemExit):
