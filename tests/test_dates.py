@@ -219,3 +219,21 @@ def test_cli_robust_reads_the_same_spellings(tmp_path):
                      f"x={when}", "--family", "poisson", "--out", str(out)]) == 0
         grids.append(pd.read_csv(out / "grid.csv"))
     pd.testing.assert_frame_equal(grids[0], grids[1])
+
+
+def test_cli_value_errors_name_file_lines(tmp_path, capsys):
+    """Outcome, offset and covariate text is refused at its 1-based file line (after --select,
+    which keeps each row's place in the file)."""
+    lines = ["series,month,y,pop,x"]
+    for s in ("a", "b"):
+        for m in range(1, 13):
+            lines.append(f"{s},2020-{m:02d},{m},{1000 + m},{m % 3}")
+    lines[20] = lines[20].replace(",8,1008,", ",8,n/a?,")  # b, 2020-08: line 21
+    csv = tmp_path / "v.csv"
+    csv.write_text("\n".join(lines) + "\n")
+    base = ["fit", str(csv), "--outcome", "y", "--date", "month", "--interruption", "i=2020-06",
+            "--select", "series=b", "--out", str(tmp_path / "o")]
+    assert main([*base, "--family", "poisson", "--offset", "pop"]) == 2
+    assert f"{csv}:21: field 'pop': not a number (saw 'n/a?')" in capsys.readouterr().err
+    other = [a if a != "series=b" else "series=a" for a in base]
+    assert main([*other, "--family", "poisson", "--offset", "pop"]) == 0  # the bad row is b's

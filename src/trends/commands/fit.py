@@ -20,7 +20,7 @@ from trends.errors import InputError, SpecificationError
 from trends.schema import PANEL_KEYS
 
 __all__ = ["register", "run", "add_model_arguments", "read_series", "read_csv", "build_spec",
-           "parse_interruption", "parse_interruption_changes", "covariate_columns",
+           "parse_interruption", "parse_interruption_changes", "covariate_columns", "check_numeric",
            "add_select_argument", "select_rows", "add_window_arguments",
            "window_rows"]
 
@@ -130,8 +130,28 @@ def read_series(args: argparse.Namespace) -> tuple[Path, pd.DataFrame, dict[str,
     except SpecificationError as exc:
         raise SpecificationError(f"{path}: {exc}") from None
     dates.check_order(df, args.date_column, path)
+    check_numeric(df, [args.outcome, args.offset, *[c for c in args.covariate or []
+                                                     if ":" not in c]], path)
     df, args.covariate_columns = covariate_columns(df, args.covariate, path)
     return path, df.reset_index(drop=True), interruptions
+
+
+def check_numeric(df: pd.DataFrame, columns: list[str | None], path: Path) -> None:
+    """Refuse text in the numeric columns among ``columns`` (outcome, offset, covariates),
+    naming the 1-based file line; absent columns are left to the specification's message."""
+    from trends import dates
+
+    for col in columns:
+        if col is None or col not in df.columns or pd.api.types.is_numeric_dtype(df[col]):
+            continue
+        raw = df[col]
+        bad = pd.to_numeric(raw, errors="coerce").isna() & raw.notna()
+        if bad.any():
+            k = int(np.flatnonzero(bad.to_numpy())[0])
+            pos = int(df.index[k])
+            raise InputError("not a number", path=path, line=dates.line_of(path, pos) or pos + 2,
+                             field=str(col), value=raw.tolist()[k],
+                             expected="a number (leave missing values empty)")
 
 
 #: Covariate transforms of ``--covariate TRANSFORM:COL``: (function, domain check, expected).
