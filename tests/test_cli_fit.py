@@ -105,4 +105,4 @@ def test_fit_input_errors_exit_2(tmp_path, capsys):
     text.write_text("m,y\n" + "".join(f"2020-{i:02d},{'x' if i == 4 else i}\n" for i in range(1, 13)))
     assert run(str(text), "--outcome", "y", "--date", "m", "--interruption", "a=2020-06",
                "--out", str(tmp_path / "o")) == 2
-    assert "non-numeric value 'x' at row 3" in capsys.readouterr().err
+    assert f"{text}:5: field 'y': not a number (saw 'x')" in capsys.readouterr().err

@@ -148,7 +148,7 @@ def test_input_not_modified():
     ({"interruptions": {"a": "2020-01"}}, r"outside the data"),
     ({"interruptions": {"a": "2023-01"}}, r"outside the data"),
     ({"interruptions": {"a": "2021-01", "b": "2021-01-15"}}, r"both at 2021-01"),
-    ({"interruptions": {"a": "Aug 2021"}}, r"interruption 'a' 'Aug 2021' is not a valid monthly"),
+    ({"interruptions": {"a": "Aug-21"}}, r"interruption 'a' 'Aug-21' is not a valid monthly.*two-digit year"),
     ({"interruptions": {"a": 2021}}, r"integer dates are only read as years"),
     ({"changes": "step"}, r"changes = 'step' is not valid"),
     ({"changes": {"zz": "level"}}, r"unknown interruption"),
@@ -227,13 +227,13 @@ def test_date_errors():
     with pytest.raises(SpecificationError, match=r"missing date at row 7"):
         build(miss)
     junk = df.copy()
-    junk.loc[1, "month"] = "Feb 2020"
-    with pytest.raises(SpecificationError, match=r"row 1: date 'Feb 2020' is not a valid monthly"):
+    junk.loc[1, "month"] = "Febr 2020"
+    with pytest.raises(SpecificationError, match=r"row 1: date 'Febr 2020' is not a valid monthly"):
         build(junk)
     with pytest.raises(SpecificationError, match="cannot infer the frequency"):
         infer_freq(pd.Series(pd.date_range("2020-01-01", periods=5, freq="D")))
     with pytest.raises(SpecificationError, match="non-integer numeric dates"):
-        infer_freq(pd.Series([1990.5, 1991.5]))
+        infer_freq(pd.Series([1990.5, 1990.6]))
     with pytest.raises(SpecificationError, match="spans several periods"):
         to_period(pd.Period("2021", "Y"), "M")
     with pytest.raises(SpecificationError, match="ISO week is not a monthly"):

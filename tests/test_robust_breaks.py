@@ -102,7 +102,7 @@ def test_sup_f_nile_matches_strucchange(nile, ref):
 
 def test_sup_f_trend_break_matches_strucchange(sim, ref):
     X = pd.DataFrame({"intercept": 1.0, "t": sim["t"].astype(float)})
-    res = sup_f_test(sim["y"], X)
+    res = sup_f_test(sim["y"].to_numpy(), X)
     assert res.statistic == pytest.approx(ref["sim_trend", "supF"], rel=1e-10)
     assert res.break_index == ref["sim_trend", "breakpoint"]
     assert res.q == 2 and res.f_statistic == pytest.approx(res.statistic / 2)
@@ -111,7 +111,7 @@ def test_sup_f_trend_break_matches_strucchange(sim, ref):
 def test_sup_f_statistic_against_statsmodels_chow(sim):
     """Every candidate's F equals the Chow comparison of two statsmodels OLS fits."""
     X = sm.add_constant(sim[["x"]].to_numpy())
-    res = sup_f_test(sim["y2"], X, breaking=[0])  # partial change: intercept only
+    res = sup_f_test(sim["y2"].to_numpy(), X, breaking=[0])  # partial change: intercept only
     n = len(sim)
     ssr0 = sm.OLS(sim["y2"], X).fit().ssr
     for s in (18, 40, 41, 77, 102):
@@ -146,11 +146,11 @@ def test_sup_f_on_its_model_and_bootstrap_pvalue():
 
 def test_sup_f_errors(sim):
     with pytest.raises(SpecificationError, match="pvalue"):
-        sup_f_test(sim["y"], pvalue="exact")
+        sup_f_test(sim["y"].to_numpy(), pvalue="exact")
     with pytest.raises(SpecificationError, match="trim"):
-        sup_f_test(sim["y"], trim=0.5)
+        sup_f_test(sim["y"].to_numpy(), trim=0.5)
     with pytest.raises(SpecificationError, match="not in X"):
-        sup_f_test(sim["y"], pd.DataFrame({"a": np.ones(len(sim))}), breaking="b")
+        sup_f_test(sim["y"].to_numpy(), pd.DataFrame({"a": np.ones(len(sim))}), breaking="b")
     with pytest.raises(SpecificationError, match="too few observations"):
         sup_f_test(np.array([1.0, 3.0, 2.0, 5.0, 4.0]),
                    np.column_stack([np.ones(5), np.arange(5.0)]))
@@ -214,7 +214,7 @@ def test_bai_perron_nile_matches_strucchange(nile, ref):
 
 def test_bai_perron_two_breaks_matches_strucchange(sim, ref):
     X = pd.DataFrame({"intercept": 1.0, "x": sim["x"]})
-    res = bai_perron(sim["y2"], X, n_breaks=2, min_segment=15)
+    res = bai_perron(sim["y2"].to_numpy(), X, n_breaks=2, min_segment=15)
     assert [b + 1 for b in res.breaks] == [ref["sim_two", "bp_break_1"],
                                            ref["sim_two", "bp_break_2"]]
     assert res.ssr == pytest.approx(ref["sim_two", "rss_2"], rel=1e-10)
@@ -222,7 +222,7 @@ def test_bai_perron_two_breaks_matches_strucchange(sim, ref):
     assert list(ci["lower"] + 1) == [ref["sim_two", "ci_lower_1"], ref["sim_two", "ci_lower_2"]]
     assert list(ci["upper"] + 1) == [ref["sim_two", "ci_upper_1"], ref["sim_two", "ci_upper_2"]]
     assert list(res.coefficients.columns) == ["intercept", "x"] and len(res.coefficients) == 3
-    chosen = bai_perron(sim["y2"], X, max_breaks=6, min_segment=15)
+    chosen = bai_perron(sim["y2"].to_numpy(), X, max_breaks=6, min_segment=15)
     assert chosen.n_breaks == 2  # BIC, as strucchange
     bic = chosen.ssr_by_breaks.set_index("breaks")["bic"]
     for m in (0, 1, 2):
@@ -281,3 +281,57 @@ def test_argmax_symmetric_quantiles_bai_1997():
     assert q975 == pytest.approx(11.03, abs=0.01)
     assert q95 == pytest.approx(7.69, abs=0.01)
     assert float(argmax_cdf(-q975)) == pytest.approx(0.025, abs=1e-9)  # symmetric
+
+
+# ------------------------------------------------------------------ ambiguous raw input
+
+
+def _stepped(n: int = 60) -> np.ndarray:
+    """A mean shift after 30 observations with a small alternating wiggle (exact, no RNG)."""
+    return np.r_[np.zeros(30), np.ones(n - 30)] + np.tile([0.1, -0.1], n // 2)
+
+
+@pytest.mark.parametrize("func", [bai_perron, sup_f_test], ids=["bai_perron", "sup_f_test"])
+def test_raw_input_ambiguity_is_refused(func):
+    y = _stepped()
+    months = pd.period_range("2015-01", periods=60, freq="M")
+    df = pd.DataFrame({"y": y, "other": np.arange(60.0)}, index=months)
+    with pytest.raises(SpecificationError, match=r"does not say which column is the outcome.*"
+                       r"outcome='COLUMN'"):
+        func(df)
+    with pytest.raises(SpecificationError, match="outcome column 'z' is not in the data"):
+        func(df, outcome="z")
+    with pytest.raises(SpecificationError, match="default 0..n-1 index"):
+        func(pd.Series(y))
+    with pytest.raises(SpecificationError, match="not unique and increasing"):
+        func(pd.Series(y, index=months[::-1]))
+    with pytest.raises(SpecificationError, match="not a usable time index"):
+        func(pd.Series(y, index=[f"obs{i}" for i in range(60)]))
+    with pytest.raises(SpecificationError, match=r"shape \(60, 2\)"):
+        func(df.to_numpy())
+    with pytest.raises(SpecificationError, match="outcome= names a column of a DataFrame"):
+        func(y, outcome="y")
+
+
+@pytest.mark.parametrize("index", [
+    pd.period_range("2015-01", periods=60, freq="M"),
+    pd.date_range("2015-01-01", periods=60, freq="MS"),
+    pd.Index(pd.period_range("2015-01", periods=60, freq="M").strftime("%b %Y")),
+], ids=["period", "datetime", "text"])
+def test_breaks_are_reported_as_period_labels(index):
+    y = pd.Series(_stepped(), index=index)
+    res = bai_perron(y, n_breaks=1)
+    assert res.breaks == (29,) and res.labels == ("2017-07",)  # first month of the new regime
+    assert res.confint["label"].tolist() == ["2017-07"]
+    df = pd.DataFrame({"y": y.to_numpy(), "noise": 0.0}, index=index)
+    assert bai_perron(df, outcome="y", n_breaks=1).labels == ("2017-07",)
+    sup = sup_f_test(y)
+    assert sup.break_label == "2017-07" and sup.break_index == 30
+    assert sup.stats.index[0] == "2015-10"  # floor(0.15 * 60) = 9 observations trimmed
+    # arrays keep 0-based positions
+    assert bai_perron(y.to_numpy(), n_breaks=1).labels == ("29",)
+
+
+def test_annual_series_labels_are_years():
+    y = pd.Series(_stepped(), index=pd.Index(range(1901, 1961)))
+    assert bai_perron(y, n_breaks=1).labels == ("1931",)

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trends import dates as _dates
 from trends.errors import SpecificationError
 
 __all__ = [
@@ -125,7 +126,12 @@ def infer_freq(values: pd.Series) -> str:
     if pd.api.types.is_float_dtype(s.dtype):
         if len(s) and np.all(np.mod(s.to_numpy(), 1) == 0):
             return "Y"
-        raise SpecificationError("non-integer numeric dates cannot be read as calendar periods")
+        try:  # R ts decimal time (trends.dates)
+            return _dates.infer_decimal_freq(s)
+        except _dates.DateError as exc:
+            raise SpecificationError(
+                f"non-integer numeric dates cannot be read as calendar periods: {exc.reason}; "
+                f"expected {exc.expected}") from None
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         uniq = np.unique(s.to_numpy(dtype="datetime64[ns]"))
         if len(uniq) < 2:
@@ -196,6 +202,9 @@ def to_period(value: Any, freq: str, *, what: str = "date") -> pd.Period:
             return start
         if isinstance(value, (bool, np.bool_)):
             raise ValueError("boolean")
+        if isinstance(value, (float, np.floating)) and (
+                code in _dates.DECIMAL_FREQUENCY and code != "Y" or not float(value).is_integer()):
+            return _dates.from_decimal(float(value), code)  # R ts decimal time
         if isinstance(value, (int, np.integer)) or (
             isinstance(value, (float, np.floating)) and float(value).is_integer()
         ):
@@ -217,7 +226,7 @@ def to_period(value: Any, freq: str, *, what: str = "date") -> pd.Period:
             if not re.fullmatch(r"\d{4}-\d{1,2}(-\d{1,2})?([ T].*)?", text) and not re.fullmatch(
                 r"\d{4}\d{2}", text
             ):
-                raise ValueError("unrecognised date text")
+                return _dates.parse_text(text, code)  # month names, R decimal time, ...
             if re.fullmatch(r"\d{4}-\d{1,2}", text) and code in {"W"}:
                 raise ValueError("a month is not a week")
             return pd.Period(pd.Timestamp(text), pfreq)

@@ -49,6 +49,7 @@ from trends.panel import (
 )
 from trends.periods import Period, parse_period
 from trends.schema import ALL_GROUPS, CORE_MEASURES, NATIONAL
+from trends.vocabulary import Vocabulary, default_vocabulary, load_vocabulary
 
 #: Columns of the audit table, in order.
 AUDIT_COLUMNS: tuple[str, ...] = (
@@ -56,9 +57,6 @@ AUDIT_COLUMNS: tuple[str, ...] = (
     "status", "reason", "table", "source", "period_clean", "region_code", "group_code",
     "measure_code", "value",
 )
-#: Province-level region codes whose sum a national total row is checked against.
-_PARTS_MAINLAND = ("khyber_pakhtunkhwa", "ex_fata")
-_PROVINCES = ("balochistan", "sindh", "punjab", "islamabad", "azad_kashmir", "gilgit_baltistan")
 _FOOTNOTE = re.compile(r"\s*(\*+|[\u2020\u2021\u00a7#]+|\(\s*[a-z0-9]{1,2}\s*\)|\[\s*[a-z0-9]{1,3}\s*\]"
                        r"|[\u00b9\u00b2\u00b3\u2070-\u2079]+)$", re.I)
 _SPACES = re.compile(r"[\s\u00a0\u2009\u202f]+")
@@ -139,37 +137,40 @@ def parse_count(
                      expected=expected)
 
 
-def _lookup(kind: str, text: str, *, path: str, line: int, field: str) -> str:
-    table = aliases.load(kind)
+def _lookup(kind: str, text: str, *, path: str, line: int, field: str,
+            vocab: Vocabulary) -> str:
+    table = vocab.table(kind)
     code = table.lookup(text)
     if code is not None:
         return code
     hint = table.suggest(text)
     message = f"unknown {kind}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
     raise InputError(message, path=path, line=line, field=field, value=text,
-                     expected=f"a {kind} listed in trends/data/aliases/{kind}s.csv")
+                     expected=f"a {kind} listed in {table.source} (or pass --vocabulary DIR "
+                     "for another country's names)")
 
 
-def _measure(text: str, *, path: str, line: int) -> str:
+def _measure(text: str, *, path: str, line: int, vocab: Vocabulary) -> str:
     """Known measure alias -> code; other snake_case codes pass through unless near-misses."""
-    table = aliases.load("measure")
+    table = vocab.measures
     code = table.lookup(text)
     if code is not None:
         return code
     key = aliases.normalise_key(text)
-    near = [m for m in CORE_MEASURES if _ratio(key, m) >= 0.8]
+    near = [m for m in (table.codes or CORE_MEASURES) if _ratio(key, m) >= 0.8]
     if _IDENT.match(key) and not near:
         return key
     hint = near or table.suggest(text)
     message = "unknown measure" + (f" (did you mean {hint[0]!r}?)" if hint else "")
     raise InputError(message, path=path, line=line, field="measure", value=text,
-                     expected="attacks, killed, injured (or an alias in trends/data/aliases/"
-                     "measures.csv), or another measure code in snake_case such as killed_all")
+                     expected=f"{', '.join(table.codes[:5])} (or an alias in "
+                     f"{table.source}), or another measure code in snake_case such as "
+                     "killed_all")
 
 
-def _group(text: str, *, path: str, line: int) -> str:
+def _group(text: str, *, path: str, line: int, vocab: Vocabulary) -> str:
     """Known group alias -> code; unknown groups pass through as a code unless near-misses."""
-    table = aliases.load("group")
+    table = vocab.groups
     code = table.lookup(text)
     if code is not None:
         return code
@@ -178,7 +179,7 @@ def _group(text: str, *, path: str, line: int) -> str:
     if hint or not key:
         raise InputError("unknown group" + (f" (did you mean {hint[0]!r}?)" if hint else ""),
                          path=path, line=line, field="group", value=text,
-                         expected="a group listed in trends/data/aliases/groups.csv")
+                         expected=f"a group listed in {table.source}")
     return re.sub(r"[^a-z0-9]+", "_", key).strip("_")
 
 
@@ -224,13 +225,15 @@ def _region_rule(rules: Rules, source: str, region: str, period: Period) -> tupl
 # --------------------------------------------------------------------------- main
 
 
-def normalise_rows(raw: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+def normalise_rows(raw: pd.DataFrame, rules: Rules,
+                   vocab: Vocabulary | None = None) -> pd.DataFrame:
     """Normalise and validate the raw long frame (see the module docstring, steps 1-3).
 
     Returns one row per raw row with ``raw_id`` and the cleaned fields ``source, period
     (label), period_type, region, group, measure, value`` (``None`` when missing), plus
     ``is_total`` and ``note`` (audit remarks).
     """
+    vocab = vocab or default_vocabulary()
     horizon = rules.period_horizon
     out: list[dict[str, Any]] = []
     memo: dict[tuple[str, str], Any] = {}  # distinct texts are few: normalise each once
@@ -265,17 +268,18 @@ def normalise_rows(raw: pd.DataFrame, rules: Rules) -> pd.DataFrame:
                              expected=f"a region, e.g. {NATIONAL!r} or 'Balochistan'")
         region = NATIONAL if region_total else once(
             "region", region_text,
-            lambda: _lookup("region", region_text, path=path, line=at("region"), field="region"))
+            lambda: _lookup("region", region_text, path=path, line=at("region"), field="region",
+                            vocab=vocab))
         if not group_text:
             raise InputError("empty group", path=path, line=line, field="group", value="",
                              expected=f"a group, e.g. {ALL_GROUPS!r} or 'TTP'")
         group = ALL_GROUPS if group_total else once(
-            "group", group_text, lambda: _group(group_text, path=path, line=at("group")))
+            "group", group_text, lambda: _group(group_text, path=path, line=at("group"), vocab=vocab))
         if not rec["measure"].strip():
             raise InputError("empty measure", path=path, line=line, field="measure", value="",
                              expected="attacks, killed, injured or another measure code")
         measure = once("measure", rec["measure"],
-                       lambda: _measure(rec["measure"], path=path, line=at("measure")))
+                       lambda: _measure(rec["measure"], path=path, line=at("measure"), vocab=vocab))
         value = parse_count(rec["value"], rules=rules, path=path, line=line, field=value_field)
         published = _published(rec.get("published", ""), path=path, line=line)
         notes = []
@@ -307,7 +311,7 @@ def normalise_rows(raw: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _check_totals(rows: pd.DataFrame) -> dict[int, str]:
+def _check_totals(rows: pd.DataFrame, rules: Rules) -> dict[int, str]:
     """Compare each total row with the sum of its parts in the same table."""
     remarks: dict[int, str] = {}
     if rows.empty:
@@ -325,9 +329,10 @@ def _check_totals(rows: pd.DataFrame) -> dict[int, str]:
             what = "the months in its table"
         elif t["total_of"] == "region":
             parts = same[(same["period"] == t["period"]) & (same["group"] == t["group"])]
-            mainland = parts[parts["region"].isin((*_PARTS_MAINLAND, *_PROVINCES))]
-            incl = parts[parts["region"].isin(("khyber_pakhtunkhwa_incl_ex_fata", *_PROVINCES))]
-            parts = incl if len(incl) > len(mainland) else mainland
+            parts = parts[parts["region"] != NATIONAL]
+            if rules.region_partitions:  # the partition covering most of the table's rows
+                options = [parts[parts["region"].isin(p)] for p in rules.region_partitions]
+                parts = max(options, key=len)  # ties: the first listed
             what = "the regions in its table"
         else:
             parts = same[(same["period"] == t["period"]) & (same["region"] == t["region"])
@@ -347,7 +352,7 @@ def _check_totals(rows: pd.DataFrame) -> dict[int, str]:
     return remarks
 
 
-def _as_raw_frame(inputs: Any, fmt: str, base: Any) -> pd.DataFrame:
+def _as_raw_frame(inputs: Any, fmt: str, base: Any, vocab: Vocabulary) -> pd.DataFrame:
     if isinstance(inputs, pd.DataFrame):
         df = inputs.copy()
         if "file" not in df.columns:
@@ -370,7 +375,7 @@ def _as_raw_frame(inputs: Any, fmt: str, base: Any) -> pd.DataFrame:
                 out[c] = out[c].astype("str").fillna("")
         out[["line", "header_line"]] = out[["line", "header_line"]].astype("int64")
         return out
-    return read_inputs(inputs, format=fmt, base=base)
+    return read_inputs(inputs, format=fmt, base=base, vocabulary=vocab)
 
 
 def clean(
@@ -379,6 +384,7 @@ def clean(
     rules: Rules | dict[str, Any] | str | os.PathLike[str] | None = None,
     format: str = "auto",
     base: str | os.PathLike[str] | None = None,
+    vocabulary: Vocabulary | str | os.PathLike[str] | None = None,
 ) -> CleanResult:
     """Clean PIPS-style tables into the monthly panel, the audit and the side tables.
 
@@ -394,6 +400,10 @@ def clean(
         ``"auto"``, ``"long"`` or ``"wide"`` (see :func:`trends.io.grid_to_long`).
     base
         Folder that audit file names are made relative to (default: paths as given).
+    vocabulary
+        Alias tables and rules of the country or dataset (a folder laid out as described in
+        :mod:`trends.vocabulary`, or a :class:`~trends.vocabulary.Vocabulary`); default
+        Pakistan's. ``rules`` then override the vocabulary's rules.
 
     Returns
     -------
@@ -404,15 +414,21 @@ def clean(
     InputError
         At the first invalid cell, naming file, line, field, value and what was expected.
     """
-    rules_ = load_rules(rules)
-    raw = _as_raw_frame(inputs, format, base)
+    if vocabulary is None:
+        rules_ = load_rules(rules)
+        vocab = default_vocabulary()
+    else:
+        vocab = load_vocabulary(vocabulary).with_rules(rules)
+        rules_ = vocab.rules
+    vocab = Vocabulary(vocab.regions, vocab.groups, vocab.measures, rules_, vocab.source)
+    raw = _as_raw_frame(inputs, format, base, vocab)
     order = raw.assign(_pos=range(len(raw)))
     order = order.sort_values(["file", "line", "_pos"], kind="stable").reset_index(drop=True)
     order["raw_id"] = range(len(order))
-    rows = normalise_rows(order.drop(columns="_pos"), rules_)
+    rows = normalise_rows(order.drop(columns="_pos"), rules_, vocab)
     if rows.empty:
         raise InputError("no data rows", expected="at least one data row")
-    remarks = _check_totals(rows)
+    remarks = _check_totals(rows, rules_)
     usable = rows[rows["value"].notna() & (rows["period"] != "")]
     rec = reconcile(usable[["raw_id", "file", "line", "source", "period", "region", "group",
                             "measure", "value", "url", "flag", "published"]], rules_)

@@ -18,7 +18,7 @@ from trends import __version__
 from trends.errors import TrendsError
 
 #: Sub-command modules, in the order ``trends --help`` lists them.
-COMMANDS: tuple[str, ...] = ("clean", "fit", "robust", "reproduce")
+COMMANDS: tuple[str, ...] = ("clean", "fit", "robust", "reproduce", "vocabulary")
 
 
 def build_parser() -> argparse.ArgumentParser:

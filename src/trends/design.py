@@ -53,6 +53,7 @@ from trends.calendar import (  # moved to trends.calendar; re-exported here
     to_period,
     to_periods,
 )
+from trends import dates as _dates
 from trends.errors import SpecificationError
 from trends.families import FAMILIES as _FAMILY_REGISTRY
 from trends.families import get_family
@@ -425,11 +426,24 @@ def _collinear_terms(X: np.ndarray, names: Sequence[str]) -> list[str]:
     return bad
 
 
+def _combined_date(data: pd.DataFrame, columns: Sequence[str],
+                   freq: str | None) -> tuple[pd.DataFrame, str]:
+    try:
+        periods, _ = _dates.combine_columns(data, columns, freq)
+    except _dates.DateError as exc:
+        where = f" at row {exc.pos}" if exc.pos is not None else ""
+        raise SpecificationError(
+            f"date columns {list(columns)}: {exc.reason}{where} (saw {exc.value!r}); expected "
+            f"{exc.expected}") from None
+    name = _dates.combined_name(data, columns)
+    return data.assign(**{name: periods}), name
+
+
 def build_design(
     data: pd.DataFrame,
     *,
     outcome: str,
-    date: str,
+    date: str | Sequence[str],
     interruptions: Mapping[str, Any],
     changes: str | Mapping[str, str] = "level+slope",
     family: str = "gaussian",
@@ -469,6 +483,8 @@ def build_design(
     """
     if not isinstance(data, pd.DataFrame):
         raise SpecificationError(f"data must be a pandas DataFrame (saw {type(data).__name__})")
+    if isinstance(date, (list, tuple)):  # separate year and month/quarter/week columns
+        data, date = _combined_date(data, date, freq)
     fam = get_family(family)
     family = fam.name
     _require_column(data, outcome, "outcome")

@@ -39,6 +39,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -46,6 +47,9 @@ from trends import aliases
 from trends.errors import InputError
 from trends.periods import try_parse_period
 from trends.schema import LONG_REQUIRED
+
+if TYPE_CHECKING:
+    from trends.vocabulary import Vocabulary
 
 #: Columns of the raw long frame after ``file, line, field``.
 RAW_COLUMNS: tuple[str, ...] = (
@@ -374,30 +378,39 @@ def _check_widths(grid: Grid, names: list[str]) -> int:
     return width
 
 
-def _classify_header(text: str) -> str | None:
+def _vocab(vocabulary: Vocabulary | None) -> Vocabulary:
+    from trends.vocabulary import default_vocabulary
+
+    return vocabulary or default_vocabulary()
+
+
+def _classify_header(text: str, vocab: Vocabulary | None = None) -> str | None:
+    v = _vocab(vocab)
     key = aliases.normalise_key(text)
     if key in _TOTAL_HEADERS:
         return "total"
-    if try_parse_period(text, horizon="9999") is not None:
+    if try_parse_period(text, horizon="9999", min_year=v.rules.min_year) is not None:
         return "period"
-    if aliases.load("measure").lookup(text):
+    if v.measures.lookup(text):
         return "measure"
-    if aliases.load("region").lookup(text):
+    if v.regions.lookup(text):
         return "region"
-    if aliases.load("group").lookup(text):
+    if v.groups.lookup(text):
         return "group"
     return None
 
 
-def _classify_values(values: Sequence[str]) -> str | None:
-    vals = [v for v in values if v.strip()]
+def _classify_values(values: Sequence[str], vocab: Vocabulary | None = None) -> str | None:
+    v = _vocab(vocab)
+    vals = [x for x in values if x.strip()]
     if not vals:
         return None
     for kind in ("period", "region", "measure", "group"):
         if kind == "period":
-            ok = all(try_parse_period(v, horizon="9999") is not None for v in vals)
+            ok = all(try_parse_period(x, horizon="9999", min_year=v.rules.min_year) is not None
+                     for x in vals)
         else:
-            ok = all(aliases.load(kind).lookup(v) for v in vals)
+            ok = all(v.table(kind).lookup(x) for x in vals)
         if ok:
             return kind
     return None
@@ -419,7 +432,8 @@ def _frame(records: list[dict[str, object]]) -> pd.DataFrame:
 
 
 def grid_to_long(
-    grid: Grid, *, format: str = "auto", defaults: dict[str, str] | None = None
+    grid: Grid, *, format: str = "auto", defaults: dict[str, str] | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> pd.DataFrame:
     """Turn a :class:`Grid` into the raw long frame (see the module docstring).
 
@@ -433,6 +447,9 @@ def grid_to_long(
         (long when the header has a ``value`` column or only standard column names).
     defaults
         Constants for columns the table lacks; ``# key: value`` preamble lines override them.
+    vocabulary
+        Names used to recognise a wide table's headers and row labels (default Pakistan's;
+        see :mod:`trends.vocabulary`).
     """
     if format not in FORMATS:
         raise InputError("unknown table format", value=format, expected=" or ".join(FORMATS))
@@ -450,7 +467,7 @@ def grid_to_long(
     is_long = format == "long" or (format == "auto" and ("value" in present or not unknown))
     if is_long:
         return _long_records(grid, names, consts)
-    return _wide_records(grid, names, consts)
+    return _wide_records(grid, names, consts, vocabulary)
 
 
 def _long_records(grid: Grid, names: list[str], consts: dict[str, str]) -> pd.DataFrame:
@@ -471,7 +488,9 @@ def _long_records(grid: Grid, names: list[str], consts: dict[str, str]) -> pd.Da
     return _frame(records)
 
 
-def _wide_records(grid: Grid, names: list[str], consts: dict[str, str]) -> pd.DataFrame:
+def _wide_records(grid: Grid, names: list[str], consts: dict[str, str],
+                  vocabulary: Vocabulary | None = None) -> pd.DataFrame:
+    vocab = _vocab(vocabulary)
     meta = {n: i for i, n in enumerate(names) if n in RAW_COLUMNS and n != "value"}
     label_col: int | None = None
     label_kind: str | None = None
@@ -482,7 +501,7 @@ def _wide_records(grid: Grid, names: list[str], consts: dict[str, str]) -> pd.Da
     value_cols = [i for i, n in enumerate(names) if i not in meta.values() and i != label_col]
     if label_col is None and value_cols and value_cols[0] == 0:
         # first column is the row label without a recognised header: infer from its cells
-        label_kind = _classify_values([r[0] for r in grid.rows])
+        label_kind = _classify_values([r[0] for r in grid.rows], vocab)
         if label_kind is None:
             raise InputError("cannot tell what the first column holds", path=grid.label,
                              line=grid.header_line, field=grid.header[0] or "column 1",
@@ -496,11 +515,11 @@ def _wide_records(grid: Grid, names: list[str], consts: dict[str, str]) -> pd.Da
                          "columns are periods, measures, regions or groups")
     kinds: dict[int, str] = {}
     for i in value_cols:
-        kind = _classify_header(grid.header[i])
+        kind = _classify_header(grid.header[i], vocab)
         if kind is None:
             hints = []
             for k in ("measure", "region", "group"):
-                hints += aliases.load(k).suggest(grid.header[i])
+                hints += vocab.table(k).suggest(grid.header[i])
             hint = f" (did you mean {hints[0]!r}?)" if hints else ""
             raise InputError(f"column header is not a period, measure, region or group{hint}",
                              path=grid.label, line=grid.header_line, field=grid.header[i],
@@ -566,6 +585,7 @@ def read_table(
     format: str = "auto",
     defaults: dict[str, str] | None = None,
     label: str | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> pd.DataFrame:
     """Read one PIPS-style table (long or wide; CSV/TSV or .xlsx) into the raw long frame.
 
@@ -597,7 +617,8 @@ def read_table(
     if p.is_dir():
         raise InputError("is a folder, not a file", path=label,
                          expected="a file (use read_inputs for folders)")
-    return grid_to_long(read_grid(p, label), format=format, defaults=defaults)
+    return grid_to_long(read_grid(p, label), format=format, defaults=defaults,
+                        vocabulary=vocabulary)
 
 
 def read_inputs(
@@ -606,9 +627,10 @@ def read_inputs(
     format: str = "auto",
     defaults: dict[str, str] | None = None,
     base: str | os.PathLike[str] | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> pd.DataFrame:
     """Read files and folders (see :func:`expand_inputs`) into one raw long frame."""
-    frames = [read_table(p, format=format, defaults=defaults, label=lab)
+    frames = [read_table(p, format=format, defaults=defaults, label=lab, vocabulary=vocabulary)
               for p, lab in expand_inputs(inputs, base=base)]
     if not frames:
         return _empty_frame()

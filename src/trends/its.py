@@ -105,9 +105,14 @@ class ITS:
         Outcome column (counts for the count families). Missing values drop the row from the
         estimation; the time index still counts that period.
     date
-        Date column: datetimes, Periods, ``'YYYY-MM'`` strings or integer years (annual).
+        Date column: datetimes, Periods, ISO strings (``'2021-08'``, ``'2021-08-15'``,
+        ``'2021Q3'``, ``'2021-W31'``), ``'Aug 2021'``-style months, integer years (annual) or
+        R ``ts`` decimal time (``1983.083333``; frequency from ``freq`` or the spacing); or a
+        pair of columns, a year and a month, quarter or ISO week (``("year", "month")``), see
+        :mod:`trends.dates`.
     interruptions
-        ``{name: date}``; each date is the first period of the new regime (``period >= date``).
+        ``{name: date}``; each date is the first period of the new regime (``period >= date``),
+        in any of the spellings of ``date``.
     changes
         ``"level"``, ``"slope"``, ``"level+slope"`` (default) or ``{name: one of those}``.
     family
@@ -185,7 +190,7 @@ class ITS:
         data: pd.DataFrame,
         *,
         outcome: str,
-        date: str,
+        date: str | Sequence[str],
         interruptions: Mapping[str, Any],
         changes: str | Mapping[str, str] = "level+slope",
         family: str = "gaussian",

@@ -89,6 +89,10 @@ class Rules:
         reason``).
     headline_priority
         Source order of :func:`headline`.
+    region_partitions
+        Lists of region codes that each add up to the national total; a national total row is
+        checked against the sum of the parts of the list that covers most of its table's
+        regions (empty: all non-national regions in the table).
     """
 
     period_horizon: str | None = None
@@ -101,6 +105,7 @@ class Rules:
     reconcile_order: tuple[str, ...] = STEPS
     region_rules: tuple[dict[str, Any], ...] = ()
     headline_priority: tuple[str, ...] = ()
+    region_partitions: tuple[tuple[str, ...], ...] = ()
 
     def is_suspect(self, flag: str) -> bool:
         """True if any code in ``flag`` (``;``-separated) is a suspect flag."""
@@ -117,13 +122,17 @@ def _default_rules_dict() -> dict[str, Any]:
     return json.loads(ref.read_text(encoding="utf-8"))
 
 
-def load_rules(rules: Rules | dict[str, Any] | str | os.PathLike[str] | None = None) -> Rules:
-    """Build :class:`Rules` from the packaged defaults overridden by ``rules``.
+def load_rules(rules: Rules | dict[str, Any] | str | os.PathLike[str] | None = None, *,
+               base: dict[str, Any] | None = None) -> Rules:
+    """Build :class:`Rules` from the packaged defaults (or ``base``) overridden by ``rules``.
 
     Parameters
     ----------
     rules
         ``None`` (defaults), a :class:`Rules`, a dict of overrides, or a JSON file of overrides.
+    base
+        The rules overridden (default: the packaged ``trends/data/rules.json``), e.g. those of
+        a :mod:`vocabulary <trends.vocabulary>`.
 
     Raises
     ------
@@ -132,7 +141,7 @@ def load_rules(rules: Rules | dict[str, Any] | str | os.PathLike[str] | None = N
     """
     if isinstance(rules, Rules):
         return rules
-    data = _default_rules_dict()
+    data = dict(base) if base is not None else _default_rules_dict()
     label = "trends/data/rules.json"
     if rules is not None:
         if isinstance(rules, dict):
@@ -175,6 +184,8 @@ def load_rules(rules: Rules | dict[str, Any] | str | os.PathLike[str] | None = N
         reconcile_order=order,
         region_rules=tuple(data.get("region_rules", ())),
         headline_priority=tuple(data.get("headline_priority", ())),
+        region_partitions=tuple(tuple(str(c) for c in part)
+                                for part in data.get("region_partitions", ())),
     )
 
 

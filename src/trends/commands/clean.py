@@ -32,8 +32,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--country", metavar="NAME", default=None,
                    help="country to keep from event files (event formats only; default Pakistan)")
     p.add_argument("--rules", metavar="FILE", default=None,
-                   help="JSON file overriding the default cleaning/reconciliation rules "
-                   "(trends/data/rules.json)")
+                   help="JSON file overriding the cleaning/reconciliation rules (of the "
+                   "vocabulary; default trends/data/rules.json)")
+    p.add_argument("--vocabulary", metavar="DIR", default=None,
+                   help="folder of region/group/measure alias tables and rules for another "
+                   "country or dataset (regions.csv, groups.csv, measures.csv, rules.json; "
+                   "start one with: trends vocabulary init DIR); default Pakistan's")
     p.set_defaults(func=run)
 
 
@@ -53,6 +57,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.format in EVENT_FORMATS and args.vocabulary:
+        print("trends clean: note: --vocabulary applies to report tables only; ignored",
+              file=sys.stderr)
     if args.format in EVENT_FORMATS:
         from trends import events  # written separately; imported only when needed
 
@@ -63,7 +70,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.country:
         print("trends clean: note: --country applies to event formats only; ignored",
               file=sys.stderr)
-    result = clean(args.inputs, rules=args.rules, format=args.format)
+    result = clean(args.inputs, rules=args.rules, format=args.format,
+                   vocabulary=args.vocabulary)
     paths = write_result(result, args.out)
     n_missing = int(result.panel["value"].isna().sum())
     print(f"panel: {len(result.panel)} rows ({n_missing} missing months) -> {paths['panel']}")

@@ -10,9 +10,11 @@ atomically; with ``--window NAME=START:END`` (repeatable) also ``DIR/windows.csv
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from trends.errors import InputError, SpecificationError
@@ -20,8 +22,9 @@ from trends.families import FAMILIES
 from trends.schema import PANEL_KEYS
 
 __all__ = ["register", "run", "add_model_arguments", "read_series", "read_csv", "build_spec",
-           "parse_interruption", "add_select_argument", "select_rows", "add_window_arguments",
-           "window_rows", "parse_windows"]
+           "parse_interruption", "parse_interruption_changes", "covariate_columns", "check_numeric",
+           "add_select_argument", "select_rows", "add_window_arguments", "window_rows",
+           "parse_windows"]
 
 
 def register(subparsers: Any) -> None:
@@ -29,8 +32,12 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "fit",
         help="fit an interrupted time-series model to a CSV series",
-        description="Fit a segmented-regression ITS model (statsmodels) and write the "
-        "coefficient table and a Markdown summary.",
+        description="Fit a segmented-regression ITS model (statsmodels) and write, each "
+        "atomically, DIR/table.csv (the coefficient table: term, estimate, std_error, ci_low, "
+        "ci_high, p_value and, for log-link families, ratio, ratio_low, ratio_high) and "
+        "DIR/summary.md (model facts, the table and residual diagnostics). Example: trends "
+        "fit data.csv --outcome attacks --date month --interruption takeover=2021-08:level "
+        "--interruption ceasefire_end=2021-11 --family negbin --cov hac --out fit",
     )
     add_model_arguments(p)
     p.add_argument("--cov", default="nonrobust",
@@ -42,7 +49,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--window", action="append", default=None, metavar="NAME=START:END",
                    help="window estimand (repeatable): fitted, counterfactual, excess and ratio "
                    "summed over START..END (inclusive), written to windows.csv")
-    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output folder: table.csv and summary.md are written there (and "
+                   "windows.csv with --window)")
     from trends.commands.fit_structural import add_structural_arguments  # --model structural
 
     add_structural_arguments(p)
@@ -130,46 +139,142 @@ def window_rows(df: pd.DataFrame, date: str, start: str | None, end: str | None,
         keep &= periods >= to_period(start, code, what="--start")
     if end is not None:
         keep &= periods <= to_period(end, code, what="--end")
-    return df.loc[keep.to_numpy()].reset_index(drop=True)
+    return df.loc[keep.to_numpy()]  # the index keeps each row's position in the file
 
 
 def add_model_arguments(p: argparse.ArgumentParser) -> None:
     """Add the data and model options shared by ``trends fit`` and ``trends robust``."""
     p.add_argument("data", help="CSV file, one row per period (or a long panel with --select)")
     p.add_argument("--outcome", required=True, help="outcome column")
-    p.add_argument("--date", required=True, help="date column (YYYY-MM, dates, or years)")
-    p.add_argument("--interruption", action="append", required=True, metavar="NAME=DATE",
-                   help="interruption name and first period, e.g. takeover=2021-08 (repeatable)")
+    p.add_argument("--date", required=True, metavar="COL[,COL]",
+                   help="date column: ISO months or dates (2021-08, 2021-08-15), Aug 2021, "
+                   "2021Q3, 2021-W31, years, or R ts decimal time (1983.083333); or a year "
+                   "column and a month, quarter or week column: --date year,month")
+    p.add_argument("--interruption", action="append", required=True,
+                   metavar="NAME=DATE[:CHANGES]",
+                   help="interruption name, first period of the new regime and optionally its "
+                   "changes (level, slope or level+slope), e.g. takeover=2021-08:level "
+                   "(repeatable; dates in any spelling --date accepts)")
     p.add_argument("--changes", default="level+slope", choices=["level", "slope", "level+slope"],
-                   help="changes estimated at every interruption (default level+slope)")
+                   help="changes estimated at interruptions that do not give their own "
+                   "(default level+slope)")
     p.add_argument("--family", default="gaussian",
                    choices=list(FAMILIES))
     p.add_argument("--offset", default=None, help="column used as log offset (count families)")
     p.add_argument("--seasonality", default="none",
                    help="none, month, quarter, fourier:K or fourier:K:PERIOD (default none)")
-    p.add_argument("--covariate", action="append", default=None, metavar="COL",
-                   help="extra covariate column (repeatable)")
-    p.add_argument("--freq", default=None, help="M, W, Q or Y (default: inferred from the dates)")
+    p.add_argument("--covariate", action="append", default=None, metavar="[TRANSFORM:]COL",
+                   help="extra covariate column (repeatable), optionally transformed: "
+                   "log:COL, log1p:COL, sqrt:COL, center:COL (minus its mean) or z:COL "
+                   "(standardised); the term is named e.g. log(COL)")
+    p.add_argument("--freq", default=None,
+                   help="M, W, Q or Y (default: inferred from the dates; needed for R decimal "
+                   "time of a single period, or when the second --date column is not named "
+                   "month, quarter or week)")
     add_select_argument(p)
     add_window_arguments(p)
 
 
 def read_series(args: argparse.Namespace) -> tuple[Path, pd.DataFrame, dict[str, str]]:
     """The input path, the selected and windowed rows, and the interruptions of ``args``."""
+    from trends import dates
+
     path = Path(args.data)
     interruptions: dict[str, str] = {}
+    changes: dict[str, str] = {}
     for item in args.interruption:
-        name, date = parse_interruption(item)
+        name, date, change = parse_interruption_changes(item)
         if name in interruptions:
             raise SpecificationError(f"interruption name {name!r} is given twice")
         interruptions[name] = date
-    df = select_rows(read_csv(path, args.date), args.select, path, args.date,
+        changes[name] = change or args.changes
+    # per-interruption changes; the table and summary of `fit` read them from here
+    args.changes_map = changes
+    date_cols = [c.strip() for c in args.date.split(",")]
+    df = select_rows(read_csv(path, date_cols), args.select, path, date_cols,
                      also=getattr(args, "source", None))
+    df, args.date_column = dates.frame_dates(df, args.date, args.freq, path)
     try:
-        df = window_rows(df, args.date, args.start, args.end, args.freq)
+        df = window_rows(df, args.date_column, args.start, args.end, args.freq)
     except SpecificationError as exc:
         raise SpecificationError(f"{path}: {exc}") from None
-    return path, df, interruptions
+    source = getattr(args, "source", None)
+    if source is not None and source in df.columns:  # a long multi-source file: per source
+        for _, part in df.groupby(source, sort=False):
+            dates.check_order(part, args.date_column, path)
+    else:
+        dates.check_order(df, args.date_column, path)
+    check_numeric(df, [args.outcome, args.offset, *[c for c in args.covariate or []
+                                                     if ":" not in c]], path)
+    df, args.covariate_columns = covariate_columns(df, args.covariate, path)
+    return path, df.reset_index(drop=True), interruptions
+
+
+def check_numeric(df: pd.DataFrame, columns: list[str | None], path: Path) -> None:
+    """Refuse text in the numeric columns among ``columns`` (outcome, offset, covariates),
+    naming the 1-based file line; absent columns are left to the specification's message."""
+    from trends import dates
+
+    for col in columns:
+        if col is None or col not in df.columns or pd.api.types.is_numeric_dtype(df[col]):
+            continue
+        raw = df[col]
+        bad = pd.to_numeric(raw, errors="coerce").isna() & raw.notna()
+        if bad.any():
+            k = int(np.flatnonzero(bad.to_numpy())[0])
+            pos = int(df.index[k])
+            raise InputError("not a number", path=path, line=dates.line_of(path, pos) or pos + 2,
+                             field=str(col), value=raw.tolist()[k],
+                             expected="a number (leave missing values empty)")
+
+
+#: Covariate transforms of ``--covariate TRANSFORM:COL``: (function, domain check, expected).
+TRANSFORMS: dict[str, tuple[Any, Any, str]] = {
+    "log": (lambda x: np.log(x), lambda x: x > 0, "a positive number"),
+    "log1p": (lambda x: np.log1p(x), lambda x: x >= 0, "a non-negative number"),
+    "sqrt": (lambda x: np.sqrt(x), lambda x: x >= 0, "a non-negative number"),
+    "center": (lambda x: x - np.nanmean(x), lambda x: np.isfinite(x), "a number"),
+    "z": (lambda x: (x - np.nanmean(x)) / np.nanstd(x, ddof=1), lambda x: np.isfinite(x),
+          "a number"),
+}
+
+
+def covariate_columns(df: pd.DataFrame, items: list[str] | None,
+                      path: Path) -> tuple[pd.DataFrame, list[str] | None]:
+    """Columns for ``--covariate [TRANSFORM:]COL``: plain columns as they are, transformed ones
+    added as ``TRANSFORM(COL)`` (computed over the rows fitted). Errors name the file line."""
+    if not items:
+        return df, items
+    from trends import dates
+
+    names: list[str] = []
+    out = df
+    for item in items:
+        fn, sep, col = item.partition(":")
+        if not sep:
+            names.append(item)
+            continue
+        fn, col = fn.strip().lower(), col.strip()
+        if fn not in TRANSFORMS:
+            raise SpecificationError(f"--covariate {item!r}: unknown transform {fn!r}; expected "
+                                     f"one of {', '.join(TRANSFORMS)} (e.g. log:{col})")
+        if col not in df.columns:
+            raise InputError("--covariate names a column the file does not have", path=path,
+                             line=1, field=col, expected=f"one of {', '.join(map(str, df.columns))}")
+        raw = df[col]
+        x = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        func, ok, expected = TRANSFORMS[fn]
+        bad = ~np.isnan(x) & ~ok(x) | np.isnan(x) & raw.notna().to_numpy()
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            pos = int(df.index[k])
+            raise InputError(f"cannot take {fn} of this value", path=path,
+                             line=dates.line_of(path, pos) or pos + 2, field=col,
+                             value=raw.tolist()[k], expected=expected + " (or empty for missing)")
+        name = f"{fn}({col})"
+        out = out.assign(**{name: func(x)})
+        names.append(name)
+    return out, names
 
 
 def build_spec(args: argparse.Namespace, path: Path, df: pd.DataFrame,
@@ -180,9 +285,11 @@ def build_spec(args: argparse.Namespace, path: Path, df: pd.DataFrame,
 
     try:
         return ITS(
-            df, outcome=args.outcome, date=args.date, interruptions=interruptions,
-            changes=args.changes, family=args.family, offset=args.offset,
-            seasonality=args.seasonality, covariates=args.covariate, freq=args.freq, **extra,
+            df, outcome=args.outcome, date=getattr(args, "date_column", args.date),
+            interruptions=interruptions, changes=getattr(args, "changes_map", args.changes),
+            family=args.family, offset=args.offset, seasonality=args.seasonality,
+            covariates=getattr(args, "covariate_columns", args.covariate), freq=args.freq,
+            **extra,
         )
     except SpecificationError as exc:
         agg = extra.get("aggregates")
@@ -200,7 +307,7 @@ def add_select_argument(p: argparse.ArgumentParser) -> None:
 
 
 def select_rows(df: pd.DataFrame, selections: list[str] | None, path: Path,
-                date: str, also: str | None = None) -> pd.DataFrame:
+                date: str | list[str], also: str | None = None) -> pd.DataFrame:
     """Rows of ``df`` matching every ``COL=VALUE`` in ``selections``, one per ``date`` (per
     ``date`` and ``also``, the source column, when given).
 
@@ -225,14 +332,38 @@ def select_rows(df: pd.DataFrame, selections: list[str] | None, path: Path,
     out = df.loc[keep]
     if out.empty:
         raise InputError("no row matches --select " + " ".join(selections), path=path)
-    by = [date] + ([also] if also is not None and also in out.columns else [])
-    if date in out.columns and out.duplicated(subset=by).any():
+    dcols = [date] if isinstance(date, str) else list(date)
+    by = dcols + ([also] if also is not None and also in out.columns else [])
+    if all(c in out.columns for c in dcols) and out[by].duplicated().any():
         # in a panel file the key columns tell series apart (not value or provenance columns)
         keys = [c for c in PANEL_KEYS if c in out.columns] or list(out.columns)
         varying = [c for c in keys if c not in by and out[c].nunique() > 1]
-        raise InputError("--select leaves several rows per date", path=path, field=date,
+        raise InputError("--select leaves several rows per date", path=path, field=",".join(dcols),
                          expected="one row per date; also select on " + ", ".join(varying))
-    return out.reset_index(drop=True)
+    return out  # the index keeps each row's position in the file
+
+
+def parse_interruption_changes(text: str) -> tuple[str, str, str | None]:
+    """Split ``NAME=DATE[:CHANGES]``; ``CHANGES`` is ``None`` when not given.
+
+    >>> parse_interruption_changes("ceasefire_end=2021-11:level+slope")
+    ('ceasefire_end', '2021-11', 'level+slope')
+    """
+    name, date = parse_interruption(text)
+    head, sep, tail = date.rpartition(":")
+    if sep and re.fullmatch(r"[A-Za-z+ ]*", tail):
+        word = tail.strip().lower().replace(" ", "")
+        if word not in CHANGE_WORDS or not head.strip():
+            raise SpecificationError(
+                f"--interruption {text!r}: changes {tail!r} is not valid; expected NAME=DATE or "
+                "NAME=DATE:CHANGES with CHANGES one of level, slope, level+slope, e.g. "
+                "takeover=2021-08:level")
+        return name, head.strip(), word
+    return name, date, None
+
+
+#: Change words of ``--interruption NAME=DATE:CHANGES``.
+CHANGE_WORDS: tuple[str, ...] = ("level", "slope", "level+slope", "slope+level")
 
 
 def parse_interruption(text: str) -> tuple[str, str]:
@@ -245,10 +376,13 @@ def parse_interruption(text: str) -> tuple[str, str]:
     return name.strip(), date.strip()
 
 
-def read_csv(path: Path, date: str) -> pd.DataFrame:
-    """Read the CSV at ``path`` with ``date`` as text; unreadable files raise InputError."""
+def read_csv(path: Path, date: str | list[str]) -> pd.DataFrame:
+    """Read the CSV at ``path`` with the ``date`` column(s) as text; unreadable files raise
+    InputError."""
     try:
-        df = pd.read_csv(path, dtype={date: str}, skipinitialspace=True)
+        df = pd.read_csv(path, dtype={c: str for c in ([date] if isinstance(date, str)
+                                                         else date)},
+                         skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read CSV: {' '.join(str(exc).split())}", path=path) from None
     return df

@@ -15,7 +15,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="run the whole pipeline on the embedded data (data/raw -> data/processed, ...)",
         description="Run the pipeline stages in order on the embedded data: "
         f"{names}. The clean stage writes data/processed/panel.csv, audit.csv, "
-        "alternatives.csv and periods.csv. Outputs are deterministic and written atomically.",
+        "alternatives.csv and periods.csv; the models, figures and tables stages write "
+        "figures/<name>.png and .svg and results/<name>.csv, .md and .tex (listed in the "
+        "README); the provenance stage writes results/provenance.json. Outputs are "
+        "deterministic and written atomically.",
     )
     p.add_argument("--root", metavar="DIR", default=None,
                    help="project root (default: the nearest folder from the current directory "

@@ -30,7 +30,8 @@ def register(subparsers: Any) -> None:
         "robust",
         help="break-date grid: refit an ITS model at every placement of its interruptions",
         description="Fit the ITS model at every admissible placement of its interruptions "
-        "(vectorised) and write the grid sorted by AIC as CSV and Markdown.",
+        "(vectorised) and write, each atomically, DIR/grid.csv (every placement sorted by AIC) "
+        "and DIR/grid.md (the best placements and where the hypothesised dates rank).",
     )
     from trends.commands.fit import add_model_arguments
 
@@ -40,7 +41,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--n-breaks", type=int, default=None, metavar="K",
                    help="number of breaks to place (default: number of interruptions)")
     p.add_argument("--progress", action="store_true", help="show a progress bar")
-    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output folder: grid.csv and grid.md are written there")
     p.set_defaults(func=run)
 
 

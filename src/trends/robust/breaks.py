@@ -134,6 +134,64 @@ def _ssr_many(Y: np.ndarray, X: np.ndarray) -> np.ndarray:
     return np.einsum("rn,rn->r", Y, Y) - np.einsum("rp,rp->r", proj, proj)
 
 
+def period_labels(index: pd.Index, who: str) -> list[str]:
+    """Period labels (``2021-08``, ``2021Q3``, ``2021``...) of a Series index, or refuse.
+
+    A usable index is a PeriodIndex, a DatetimeIndex of regular dates, or dates/years in any
+    spelling :mod:`trends.dates` reads, unique and increasing. A default ``RangeIndex`` (or
+    any ``0..n-1`` integer index) says nothing about time and is refused.
+    """
+    from trends import dates
+    from trends.design import infer_freq
+
+    advice = (f"give the Series a PeriodIndex or DatetimeIndex (e.g. "
+              "s.index = pd.period_range('2019-01', periods=len(s), freq='M')), pass an "
+              "unfitted trends.ITS model, or pass s.to_numpy() to get 0-based positions")
+    if pd.api.types.is_integer_dtype(index.dtype) and len(index) and (
+            np.asarray(index) == np.arange(len(index))).all():
+        raise SpecificationError(f"{who}: the Series has a default 0..n-1 index, so breaks "
+                                 f"could not be reported as dates; {advice}")
+    try:
+        values = pd.Series(index)
+        if isinstance(index, pd.DatetimeIndex):
+            values = pd.Series(index.to_period(
+                {"M": "M", "W": "W-SUN", "Q": "Q-DEC", "Y": "Y-DEC"}[infer_freq(values)]))
+        periods, _ = dates.parse_column(values, column="index")
+    except (SpecificationError, dates.DateError) as exc:
+        reason = getattr(exc, "reason", str(exc))
+        raise SpecificationError(f"{who}: the Series index is not a usable time index "
+                                 f"({reason}); {advice}") from None
+    ords = pd.PeriodIndex(periods).asi8
+    if len(ords) > 1 and (np.diff(ords) <= 0).any():
+        raise SpecificationError(f"{who}: the Series index is not unique and increasing; sort "
+                                 "it by date (one observation per period)")
+    return [str(p) for p in periods]
+
+
+def _raw_outcome(data: Any, outcome: str | None, who: str) -> tuple[Any, list[str] | None]:
+    """The outcome values and their period labels (``None`` for arrays) of raw input."""
+    if isinstance(data, pd.DataFrame):
+        if outcome is None:
+            raise SpecificationError(
+                f"{who}: a DataFrame ({data.shape[1]} column(s): {list(map(str, data.columns))})"
+                " does not say which column is the outcome; pass outcome='COLUMN' (with the "
+                "dates as the index), a Series, or an unfitted trends.ITS model")
+        if outcome not in data.columns:
+            raise SpecificationError(f"{who}: outcome column {outcome!r} is not in the data "
+                                     f"(columns: {list(map(str, data.columns))})")
+        data = data[outcome]
+    elif outcome is not None:
+        raise SpecificationError(f"{who}: outcome= names a column of a DataFrame; the data "
+                                 f"are a {type(data).__name__}")
+    if isinstance(data, pd.Series):
+        return data.to_numpy(dtype=float), period_labels(data.index, who)
+    arr = np.asarray(data, dtype=float)
+    if arr.ndim > 1 and sum(d > 1 for d in arr.shape) > 1:
+        raise SpecificationError(f"{who}: y has shape {arr.shape}; expected one series "
+                                 "(a 1-d array or a Series)")
+    return arr, None
+
+
 def _as_arrays(y: Any, X: Any) -> tuple[np.ndarray, np.ndarray, list[str]]:
     yv = np.asarray(y, dtype=float).ravel()
     if X is None:
@@ -199,6 +257,7 @@ def sup_f_test(
     X: Any = None,
     *,
     breaking: Any = None,
+    outcome: str | None = None,
     trim: float = 0.15,
     pvalue: str = "hansen",
     n_boot: int = 999,
@@ -209,7 +268,13 @@ def sup_f_test(
     Parameters
     ----------
     data
-        Either an unfitted gaussian :class:`trends.ITS` model, or the outcome ``y``.
+        Either an unfitted gaussian :class:`trends.ITS` model, or the outcome ``y``: a Series
+        with a time index (PeriodIndex, DatetimeIndex or date labels; the break is reported
+        as its period label), a DataFrame with ``outcome=`` naming the column, or a 1-d
+        array (the break is reported as a 0-based position). A DataFrame without
+        ``outcome`` or a Series with a default 0..n-1 index is refused as ambiguous.
+    outcome
+        With a DataFrame ``data``: the outcome column.
     X
         With ``y``: the regressors (``n x k`` array or DataFrame; default an intercept).
     breaking
@@ -241,7 +306,10 @@ def sup_f_test(
     if callable(getattr(data, "design", None)):
         y, X0, cand_cols, labels, q = _sup_f_model(data, trim)
     else:
-        y, X0, cand_cols, labels, q = _sup_f_arrays(data, X, breaking, trim)
+        yraw, tlabels = _raw_outcome(data, outcome, "sup_f_test")
+        y, X0, cand_cols, labels, q = _sup_f_arrays(yraw, X, breaking, trim)
+        if tlabels is not None:  # the first period of the new regime
+            labels = pd.Series([tlabels[i] for i in labels.index], index=labels.index)
     n = len(y)
     p1 = X0.shape[1] + q
     lo = labels.index[0]
@@ -437,6 +505,7 @@ def bai_perron(
     level: float = 0.95,
     het_reg: bool = True,
     het_err: bool = True,
+    outcome: str | None = None,
 ) -> BaiPerronResult:
     """Dating structural breaks by global SSR minimisation (Bai & Perron 2003).
 
@@ -447,7 +516,12 @@ def bai_perron(
     data
         The outcome ``y``, or an unfitted gaussian :class:`trends.ITS` model, whose
         ``intercept`` and ``trend`` are then the regressors (seasonal terms or covariates are
-        refused: that would be a partial structural change).
+        refused: that would be a partial structural change). ``y`` is a Series with a time
+        index (PeriodIndex, DatetimeIndex or date labels: breaks are reported as the period
+        label of the first observation of each new regime), a DataFrame with ``outcome=``
+        naming the column (dates as the index), or a 1-d array (labels are 0-based positions
+        of the last observation of each regime). A DataFrame without ``outcome`` or a Series
+        with a default 0..n-1 index is refused as ambiguous.
     X
         With ``y``: regressors (default an intercept: breaks in the mean).
     n_breaks
@@ -462,16 +536,26 @@ def bai_perron(
     het_reg, het_err
         Let the regressor moments / error variance differ between adjacent regimes in the
         interval computation (Bai 1997; strucchange's defaults).
+    outcome
+        With a DataFrame ``data``: the outcome column.
 
     Returns
     -------
     BaiPerronResult
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> y = pd.Series(np.r_[np.zeros(30), np.ones(30)] + np.tile([0.1, -0.1], 30),
+    ...               index=pd.period_range("2015-01", periods=60, freq="M"))
+    >>> bai_perron(y, n_breaks=1).labels
+    ('2017-07',)
     """
     if callable(getattr(data, "design", None)):
         y, Xv, names, labels = _bp_model(data)
     else:
-        y, Xv, names = _as_arrays(data, X)
-        labels = None
+        yraw, labels = _raw_outcome(data, outcome, "bai_perron")
+        y, Xv, names = _as_arrays(yraw, X)
     n, k = Xv.shape
     h = int(math.floor(min_segment * n)) if min_segment < 1 else int(min_segment)
     if h <= k:
