@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from trends import __version__
@@ -47,6 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``trends`` console script; returns the exit status."""
     command, debug = "trends", False
+
+    def terminated(signum: int, frame: object) -> None:
+        # SIGTERM becomes an exception, so staged outputs are removed on the way out (every
+        # command commits all outputs together at its end, so earlier ones are intact)
+        print(f"{command}: terminated; earlier outputs are intact", file=sys.stderr)
+        raise SystemExit(128 + signum)
+
+    previous = signal.getsignal(signal.SIGTERM)
+    main_thread = threading.current_thread() is threading.main_thread()
+    if main_thread:
+        signal.signal(signal.SIGTERM, terminated)
     try:
         # parsing imports the command modules: a Ctrl-C there must not print a traceback either
         args = build_parser().parse_args(argv)
@@ -60,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{command}: interrupted; earlier outputs are intact", file=sys.stderr)
         return 130
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _describe(exc: BaseException) -> str:

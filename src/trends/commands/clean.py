@@ -52,7 +52,18 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
 
 
+#: The files table cleaning writes into ``--out``.
+TABLE_OUTPUTS = ("panel.csv", "audit.csv", "alternatives.csv", "periods.csv")
+
+
 def _run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from trends.atomic import check_outputs_not_inputs
+
+    if args.format not in EVENT_FORMATS:
+        check_outputs_not_inputs(args.inputs, [Path(args.out) / n for n in TABLE_OUTPUTS],
+                                 args.out)
     if args.format in EVENT_FORMATS:
         from trends import events  # written separately; imported only when needed
 

@@ -183,15 +183,15 @@ def read_csv(path: Path, date: str) -> pd.DataFrame:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``trends fit``; returns the exit status."""
-    from trends.atomic import write_csv, write_text
+    from trends.atomic import OutputSet, check_outputs_not_inputs
 
+    out = Path(args.out)
+    check_outputs_not_inputs([args.data], [out / "table.csv", out / "summary.md"], out)
     path, df, interruptions = read_series(args)
     spec = build_spec(args, path, df, interruptions, cov=args.cov, errors=args.errors,
                       alpha=args.alpha)
     res = spec.fit()
-    out = Path(args.out)
     table = res.table().reset_index()
-    write_csv(table, out / "table.csv", float_format="%.10g")
     diag = res.diagnostics()
     from trends.results import format_markdown_table
 
@@ -205,7 +205,9 @@ def run(args: argparse.Namespace) -> int:
         + format_markdown_table(tests)
         + "\n"
     )
-    write_text(out / "summary.md", text)
+    with OutputSet() as staged:  # the table and the summary of one fit, or neither
+        staged.write_csv(out / "table.csv", table, float_format="%.10g")
+        staged.write_text(out / "summary.md", text)
     print(f"trends fit: wrote {out / 'table.csv'} and {out / 'summary.md'} "
           f"({res.nobs} observations used)")
     return 0

@@ -349,6 +349,10 @@ def _coverage(fmt: str, label: str, ad: _core.Adapted,
     return ged.coverage(ad.years, label)
 
 
+#: The files ``trends clean --format FMT`` writes.
+OUTPUT_NAMES = ("panel.csv", "panel_weekly.csv", "annual.csv", "audit.csv")
+
+
 def write_outputs(result: EventsResult, out_dir: str | Path) -> dict[str, Path]:
     """Write ``panel.csv``, ``panel_weekly.csv``, ``annual.csv`` and ``audit.csv`` atomically.
 
@@ -359,14 +363,16 @@ def write_outputs(result: EventsResult, out_dir: str | Path) -> dict[str, Path]:
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(20, "Not a directory", str(out))
     written = {}
-    for name, df in (("panel.csv", result.monthly), ("panel_weekly.csv", result.weekly),
-                     ("annual.csv", result.annual), ("audit.csv", result.audit)):
-        written[name] = atomic.write_csv(df, out / name, float_format="%.15g")
+    with atomic.OutputSet() as staged:  # the four files are committed together or not at all
+        for name, df in (("panel.csv", result.monthly), ("panel_weekly.csv", result.weekly),
+                         ("annual.csv", result.annual), ("audit.csv", result.audit)):
+            written[name] = staged.write_csv(out / name, df, float_format="%.15g")
     return written
 
 
 def run_clean(inputs: list[str], fmt: str, out: str, country: str | None = "Pakistan") -> int:
     """``trends clean --format FMT INPUT... --out DIR``: read, write, print a summary; exit 0."""
+    atomic.check_outputs_not_inputs(inputs, [Path(out) / n for n in OUTPUT_NAMES], out)
     result = read_events(inputs, fmt, country=country)
     write_outputs(result, out)
     counts = result.audit["status"].value_counts()
