@@ -37,13 +37,30 @@ TEMP_PREFIX = ".trends-tmp-"
 PAUSE_ENV = "TRENDS_TEST_PAUSE"
 
 
+#: Set once a command's outputs are in place (not for commits into a staging folder), so that
+#: the message after a signal handled right after the commit is true.
+_COMMITTED: list[Path] = []
+
+
+def outputs_committed() -> bool:
+    """Whether outputs of this process have been renamed onto their final targets."""
+    return bool(_COMMITTED)
+
+
+def mark_committed(targets: Iterable[Path]) -> None:
+    """Record final targets as committed (see :func:`outputs_committed`)."""
+    _COMMITTED.extend(t for t in targets if not any(
+        part.startswith(TEMP_PREFIX) for part in Path(t).parts))
+
+
 def pause_point(name: str) -> None:
     """Wait at the named point when :data:`PAUSE_ENV` asks for it (tests only).
 
     With ``TRENDS_TEST_PAUSE=commit=/tmp/m`` a run creates ``/tmp/m`` when it reaches the point
     ``commit`` and then sleeps (up to 10 minutes) until it is signalled. Points: ``staged``
     (the first output of a set is staged, the others not yet), ``commit`` (every output
-    staged, none renamed) and ``reproduce:<stage>`` (a reproduce stage finished).
+    staged, none renamed), ``reproduce:<stage>`` (a reproduce stage finished) and
+    ``reproduce:commit`` (a reproduce run complete in its staging folder, nothing swapped in).
     """
     spec = os.environ.get(PAUSE_ENV)
     if not spec:
@@ -268,6 +285,7 @@ class OutputSet:
                 os.replace(tmp, target)
                 if target.parent not in folders:
                     folders.append(target.parent)
+            mark_committed(t for t, _ in self._staged)
             self._staged.clear()
         for f in folders:  # the renames themselves on disk
             with contextlib.suppress(OSError):

@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def terminated(signum: int, frame: object) -> None:
         # SIGTERM becomes an exception, so staged outputs are removed on the way out (every
         # command commits all outputs together at its end, so earlier ones are intact)
-        print(f"{command}: terminated; earlier outputs are intact", file=sys.stderr)
+        print(f"{command}: terminated; {_state()}", file=sys.stderr)
         raise SystemExit(128 + signum)
 
     previous = signal.getsignal(signal.SIGTERM)
@@ -71,11 +71,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{command}: error: {_describe(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"{command}: interrupted; earlier outputs are intact", file=sys.stderr)
+        print(f"{command}: interrupted; {_state()}", file=sys.stderr)
         return 130
     finally:
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _state() -> str:
+    """What a signal left behind, truthfully (outputs are committed together at the end)."""
+    from trends.atomic import outputs_committed
+
+    if outputs_committed():
+        return "its outputs had already been written completely"
+    return "earlier outputs are intact"
 
 
 def _describe(exc: BaseException) -> str:

@@ -30,7 +30,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from trends.atomic import TEMP_PREFIX, check_outputs_not_inputs, pause_point, signals_deferred
+from trends.atomic import (
+    TEMP_PREFIX,
+    check_outputs_not_inputs,
+    mark_committed,
+    pause_point,
+    signals_deferred,
+)
 from trends.errors import InputError
 
 
@@ -247,7 +253,7 @@ def _commit(staged: Context, ctx: Context, *, wrote_provenance: bool) -> None:
     for f, _ in changed:
         with open(f, "rb+") as fh:
             os.fsync(fh.fileno())
-    pause_point("commit")
+    pause_point("reproduce:commit")
     stale = new_prov is None and prov.is_file()
     with signals_deferred():
         if prov.is_file():  # out of sight first
@@ -257,6 +263,7 @@ def _commit(staged: Context, ctx: Context, *, wrote_provenance: bool) -> None:
             os.replace(f, target)
         if new_prov is not None and new_prov.is_file():
             os.replace(new_prov, prov)  # last
+        mark_committed([t for _, t in others] + [prov])
     if stale:
         ctx.log(f"provenance: {PROVENANCE} removed: it described earlier outputs (run every "
                 "stage, or add --stage provenance, to record the new ones)")

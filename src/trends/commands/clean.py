@@ -39,7 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def _terminated(signum: int, frame: object) -> None:
     # SIGTERM becomes an exception so that staged temporary outputs are removed on the way out
-    print("trends clean: terminated; earlier outputs are intact", file=sys.stderr)
+    from trends.cli import _state
+
+    print(f"trends clean: terminated; {_state()}", file=sys.stderr)
     raise SystemExit(128 + signum)
 
 
