@@ -56,6 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{command}: terminated; {_state()}", file=sys.stderr)
         raise SystemExit(128 + signum)
 
+    from trends import atomic
+
+    atomic._COMMITTED.clear()  # a new command: nothing of it written yet
     previous = signal.getsignal(signal.SIGTERM)
     main_thread = threading.current_thread() is threading.main_thread()
     if main_thread:
