@@ -71,7 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (TrendsError, OSError) as exc:
         if debug:
             raise
-        print(f"{command}: error: {_describe(exc)}", file=sys.stderr)
+        from trends.errors import show
+
+        # whatever a message quotes from a file, no control character reaches the terminal
+        print(f"{command}: error: {show(_describe(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{command}: interrupted; {_state()}", file=sys.stderr)

@@ -41,7 +41,8 @@ import pandas as pd
 from trends.design import FAMILIES, Design, build_design
 from trends.errors import SpecificationError
 
-__all__ = ["ITS", "parse_cov", "parse_errors", "default_hac_lags"]
+__all__ = ["ITS", "parse_cov", "parse_errors", "default_hac_lags", "max_lags",
+           "check_estimable"]
 
 _HC = ("HC0", "HC1", "HC2", "HC3")
 
@@ -49,6 +50,49 @@ _HC = ("HC0", "HC1", "HC2", "HC3")
 def default_hac_lags(nobs: int) -> int:
     """Newey & West (1994) rule of thumb for the Bartlett kernel: ``floor(4 (n/100)^(2/9))``."""
     return int(math.floor(4.0 * (nobs / 100.0) ** (2.0 / 9.0)))
+
+
+def max_lags(nobs: int) -> int:
+    """Largest HAC lag or ARMA order ``p + q`` accepted for ``nobs`` used observations:
+    ``floor(nobs / 4)``. Beyond it the Newey-West estimate averages too few products per lag
+    (and an ARMA model has too few observations per parameter) to be trusted."""
+    return nobs // 4
+
+
+def check_estimable(design: Any, cov: tuple[str, int | None, bool],
+                    errors: tuple[int, int] | None) -> None:
+    """Refuse, before fitting, a specification whose estimates would be meaningless.
+
+    * an outcome without variation (every used value equal): no effect is estimable;
+    * a count family whose used outcome holds no event at all (all zeros): the log-link
+      coefficients run off to minus infinity;
+    * HAC lags, or an ARMA order ``p + q``, above :func:`max_lags` (``nobs / 4``).
+
+    Raises
+    ------
+    SpecificationError
+        Naming the rule and the numbers.
+    """
+    y = np.asarray(design.y, dtype=float)
+    n = int(design.nobs)
+    if n and design.family != "gaussian" and not (y > 0).any():
+        raise SpecificationError(
+            f"the outcome holds no event in its {n} used observations (all zero); a "
+            f"{design.family} model is not estimable (its level coefficients diverge)")
+    if n > 1 and np.ptp(y) == 0:
+        raise SpecificationError(
+            f"the outcome has no variation (all {n} used values are {y[0]:g}); no change at "
+            "an interruption can be estimated")
+    limit = max_lags(n)
+    if cov[0] == "hac" and cov[1] is not None and cov[1] > limit:
+        raise SpecificationError(
+            f"HAC lags ({cov[1]}) above nobs/4 = {limit} for {n} used observations; the "
+            f"Newey-West estimate would be unreliable; use at most {limit} lags (or 'hac' for "
+            f"the Newey-West rule, {default_hac_lags(n)} here)")
+    if errors is not None and sum(errors) > limit:
+        raise SpecificationError(
+            f"ARMA order p + q = {sum(errors)} above nobs/4 = {limit} for {n} used "
+            f"observations; use a smaller order (at most {limit})")
 
 
 def parse_cov(cov: Any) -> tuple[str, int | None, bool]:
@@ -252,6 +296,7 @@ class ITS:
                 f"HAC lags ({self._cov[1]}) must be smaller than the number of used "
                 f"observations ({self._design.nobs})"
             )
+        check_estimable(self._design, self._cov, self._errors)
 
     # ------------------------------------------------------------------ accessors
     def design(self) -> Design:

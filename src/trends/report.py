@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from trends.atomic import write_text
-from trends.errors import SpecificationError
+from trends.errors import SpecificationError, escape_markdown
 
 #: Text written for a missing value in every format.
 MISSING = ""
@@ -80,8 +80,7 @@ def to_markdown(text_frame: pd.DataFrame) -> str:
     """GitHub-flavoured Markdown table; numeric-looking columns are right-aligned."""
     cols = list(text_frame.columns)
 
-    def esc(s: str) -> str:
-        return s.replace("|", "\\|").replace("\n", " ")
+    esc = escape_markdown
 
     numeric = [_numeric_column(text_frame[c]) for c in cols]
     lines = ["| " + " | ".join(esc(c) for c in cols) + " |",

@@ -645,9 +645,11 @@ def _latex_escape(text: str) -> str:
 
 def format_markdown_table(df: pd.DataFrame) -> str:
     """A GitHub-flavoured Markdown table of ``df`` (columns as given, no index), values as
-    strings with ``|`` escaped; text left-aligned, everything else right-aligned."""
-    cols = [str(c) for c in df.columns]
-    rows = [[str(v).replace("|", "\\|") for v in r] for r in df.itertuples(index=False)]
+    strings escaped by :func:`trends.errors.escape_markdown`; text left-aligned, everything else right-aligned."""
+    from trends.errors import escape_markdown  # <, >, &, backticks, | (issue 15)
+
+    cols = [escape_markdown(c) for c in df.columns]
+    rows = [[escape_markdown(v) for v in r] for r in df.itertuples(index=False)]
     numeric = [all(_looks_numeric(r[j]) for r in rows) if rows else False for j in range(len(cols))]
     widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(cols)]
     widths = [max(w, 3) for w in widths]

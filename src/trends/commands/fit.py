@@ -32,9 +32,12 @@ def register(subparsers: Any) -> None:
     )
     add_model_arguments(p)
     p.add_argument("--cov", default="nonrobust",
-                   help="nonrobust, HC0..HC3, hac, hac:LAGS or hac:LAGS:small (default nonrobust)")
+                   help="nonrobust, HC0..HC3, hac, hac:LAGS or hac:LAGS:small (default "
+                   "nonrobust); LAGS at most nobs/4 (refused above), 'hac' alone uses the "
+                   "Newey-West rule floor(4 (nobs/100)^(2/9))")
     p.add_argument("--errors", default=None,
-                   help="ARMA errors for gaussian models: ar:P or arma:P:Q")
+                   help="ARMA errors for gaussian models: ar:P or arma:P:Q, with P + Q at most "
+                   "nobs/4 (refused above)")
     p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (default 0.05)")
     p.add_argument("--out", required=True, help="output directory")
     p.set_defaults(func=run)
@@ -96,7 +99,9 @@ def read_series(args: argparse.Namespace) -> tuple[Path, pd.DataFrame, dict[str,
         if name in interruptions:
             raise SpecificationError(f"interruption name {name!r} is given twice")
         interruptions[name] = date
-    df = select_rows(read_csv(path, args.date), args.select, path, args.date)
+    raw = read_csv(path, args.date)
+    check_outcome(raw, args.outcome, path)
+    df = select_rows(raw, args.select, path, args.date)
     try:
         df = window_rows(df, args.date, args.start, args.end, args.freq)
     except SpecificationError as exc:
@@ -173,12 +178,69 @@ def parse_interruption(text: str) -> tuple[str, str]:
 
 
 def read_csv(path: Path, date: str) -> pd.DataFrame:
-    """Read the CSV at ``path`` with ``date`` as text; unreadable files raise InputError."""
+    """Read the CSV at ``path`` with ``date`` as text; unreadable files raise InputError.
+
+    Refused: a path that is not a regular file (a FIFO or device would block or never end), a
+    header naming one column twice (pandas would silently rename the second ``attacks`` to
+    ``attacks.1``).
+    """
+    _check_regular(path)
+    _check_header(path)
     try:
         df = pd.read_csv(path, dtype={date: str}, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read CSV: {' '.join(str(exc).split())}", path=path) from None
     return df
+
+
+def _check_regular(path: Path) -> None:
+    import os
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InputError("no such file", path=path, expected="a CSV file") from None
+    if stat.S_ISDIR(mode):
+        raise InputError("is a folder, not a file", path=path, expected="a CSV file")
+    if not stat.S_ISREG(mode):
+        raise InputError("is not a regular file (a FIFO, socket or device)", path=path,
+                         expected="a regular CSV file")
+
+
+def _check_header(path: Path) -> None:
+    import csv
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), [])
+    except (UnicodeDecodeError, csv.Error):
+        return  # reported by the reader below
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header, start=1):
+        key = name.strip()
+        if key in seen:
+            raise InputError(f"the header names a column twice (columns {seen[key]} and {i})",
+                             path=path, line=1, field=key,
+                             expected="distinct column names")
+        seen[key] = i
+
+
+def check_outcome(df: pd.DataFrame, outcome: str, path: Path) -> None:
+    """Refuse infinite outcome values (``inf``, ``-inf``, ``1e999``): they are neither a count
+    nor a gap; the message names the data line (header = line 1)."""
+    import numpy as np
+
+    if outcome not in df.columns:
+        return  # the specification names the missing column
+    col = pd.to_numeric(df[outcome], errors="coerce")
+    bad = np.isinf(col.to_numpy(dtype=float))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        line = i + 2  # header = line 1 (blank lines, which the reader skips, aside)
+        raise InputError("the outcome is not a finite number", path=path, line=line,
+                         field=outcome, value=str(df[outcome].iloc[i]),
+                         expected="a finite number, or an empty cell for a gap")
 
 
 def run(args: argparse.Namespace) -> int:

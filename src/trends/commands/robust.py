@@ -91,6 +91,9 @@ def run(args: argparse.Namespace) -> int:
                                progress=args.progress)
     except SpecificationError as exc:
         raise SpecificationError(f"{path}: {exc}") from None
+    if len(grid) == 0 or ("aic" in grid.columns and grid["aic"].isna().all()):
+        raise SpecificationError(f"{path}: no placement of the breaks could be fitted "
+                                 f"({len(grid)} tried); a grid of NaN is no result")
     hyp = {k: str(v) for k, v in spec.design().interruptions.items()}
     # all computed: now write both files, committed together
     with OutputSet() as staged:
