@@ -126,12 +126,20 @@ def _files(inputs: str | Path | Sequence[str | Path]) -> list[Path]:
     for item in items:
         p = Path(item)
         if p.is_dir():
-            found = sorted(q for q in p.iterdir() if q.suffix.lower() == ".csv" and q.is_file())
+            found = sorted(q for q in p.iterdir()
+                           if q.suffix.lower() == ".csv" and not q.name.startswith("."))
+            for q in found:  # a broken link or FIFO named .csv is refused, not skipped
+                if not q.is_file():
+                    raise InputError("not a regular file (a broken link, FIFO, device or "
+                                     "folder)", path=q, expected="a CSV export")
             if not found:
                 raise InputError("folder holds no .csv file", path=p, expected="CSV exports")
             out.extend(found)
         elif not p.exists():
             raise FileNotFoundError(2, "No such file or directory", str(p))
+        elif not p.is_file():
+            raise InputError("not a regular file (a FIFO, socket or device)", path=p,
+                             expected="a CSV export")
         else:
             out.append(p)
     return sorted(dict.fromkeys(out))  # sorted: the result does not depend on argument order
