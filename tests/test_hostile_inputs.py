@@ -322,3 +322,32 @@ def test_mathtext_in_a_series_name_is_shown_literally():
     ax.plot([1, 2], [1, 2], label=plot.plain("$\\frac{a}{0"))
     ax.legend()
     fig.canvas.draw()  # a mathtext parse error would raise here
+
+
+def test_a_fit_that_cannot_be_estimated_is_one_line_naming_the_file(tmp_path, capsys):
+    y = [0] * 20 + list(np.random.default_rng(0).poisson(3, 20))
+    y[0] = 1
+    src = _series(tmp_path / "s.csv", y=y, n=40)
+    run = run_inprocess(["fit", src, "--outcome", "attacks", "--date", "month",
+                         "--interruption", "t=2019-09", "--family", "negbin",
+                         "--out", tmp_path / "out"], capsys)
+    if run.status == 0:  # a statsmodels version that estimates it is fine too
+        return
+    _refused(run, "could not be estimated", src)
+
+
+def test_estimation_warnings_become_one_sentence(capsys):
+    import warnings
+
+    from trends.commands.fit import collected_warnings
+
+    with collected_warnings("trends fit"):
+        warnings.warn("Maximum Likelihood optimization failed to converge.\n  Check mle_retvals",
+                      RuntimeWarning, stacklevel=1)
+        warnings.warn("Maximum Likelihood optimization failed to converge.\n  Check mle_retvals",
+                      RuntimeWarning, stacklevel=1)
+    err = capsys.readouterr().err
+    line = one_line(err)
+    assert line.startswith("trends fit: warning: the model was estimated, but")
+    assert "failed to converge. Check mle_retvals (RuntimeWarning)" in line
+    assert line.count("converge") == 1

@@ -371,7 +371,17 @@ class ITS:
         """Estimate the model and return :class:`~trends.results.ITSResults`."""
         from trends.results import ITSResults
 
-        return ITSResults(self, _estimate(self._design, self.cov_spec, self._errors))
+        try:
+            return ITSResults(self, _estimate(self._design, self.cov_spec, self._errors))
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            if isinstance(exc, SpecificationError):
+                raise
+            # e.g. a segment of zeros for a count family: the optimiser ends without a
+            # covariance; say so instead of a traceback
+            raise SpecificationError(
+                "the model could not be estimated on these data (" + " ".join(str(exc).split())
+                + "); a segment without events or too few observations per term are the usual "
+                "causes") from exc
 
 
 def _cov_args(cov: tuple[str, int | None, bool], design: Design) -> dict[str, Any]:

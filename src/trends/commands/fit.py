@@ -9,6 +9,8 @@ atomically. Bad input raises :class:`~trends.errors.InputError` or
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ import pandas as pd
 from trends.errors import InputError, SpecificationError
 from trends.schema import PANEL_KEYS
 
-__all__ = ["register", "run", "add_model_arguments", "read_series", "read_csv", "build_spec",
+__all__ = ["register", "run", "collected_warnings", "add_model_arguments", "read_series", "read_csv", "build_spec",
            "parse_interruption", "add_select_argument", "select_rows", "add_window_arguments",
            "window_rows"]
 
@@ -193,6 +195,31 @@ def read_csv(path: Path, date: str) -> pd.DataFrame:
     return df
 
 
+@contextlib.contextmanager
+def collected_warnings(command: str) -> Iterator[None]:
+    """Collect the warnings statsmodels (or numpy) raise during a successful fit and print them
+    afterwards as one sentence on stderr, instead of Python's two-line form with a source-code
+    line."""
+    import sys
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    seen: list[str] = []
+    for w in caught:
+        text = " ".join(str(w.message).split()).rstrip(".")
+        item = f"{text} ({w.category.__name__})"
+        if item not in seen:
+            seen.append(item)
+    if seen:
+        from trends.errors import show
+
+        print(f"{command}: warning: the model was estimated, but the estimation warned: "
+              + show("; ".join(seen)) + ". Check the estimates before citing them.",
+              file=sys.stderr)
+
+
 def _check_regular(path: Path) -> None:
     import os
     import stat
@@ -252,9 +279,13 @@ def run(args: argparse.Namespace) -> int:
     path, df, interruptions = read_series(args)
     spec = build_spec(args, path, df, interruptions, cov=args.cov, errors=args.errors,
                       alpha=args.alpha)
-    res = spec.fit()
-    table = res.table().reset_index()
-    diag = res.diagnostics()
+    with collected_warnings("trends fit"):
+        try:
+            res = spec.fit()
+        except SpecificationError as exc:
+            raise SpecificationError(f"{path}: {exc}") from None
+        table = res.table().reset_index()
+        diag = res.diagnostics()
     from trends.results import format_markdown_table
 
     tests = diag.tests.reset_index()

@@ -86,9 +86,12 @@ def run(args: argparse.Namespace) -> int:
     check_outputs_not_inputs([args.data], [out / "grid.csv", out / "grid.md"], out)
     path, df, interruptions = read_series(args)
     spec = build_spec(args, path, df, interruptions)
+    from trends.commands.fit import collected_warnings
+
     try:
-        grid = break_date_grid(spec, n_breaks=args.n_breaks, min_segment=args.min_segment,
-                               progress=args.progress)
+        with collected_warnings("trends robust"):
+            grid = break_date_grid(spec, n_breaks=args.n_breaks, min_segment=args.min_segment,
+                                   progress=args.progress)
     except SpecificationError as exc:
         raise SpecificationError(f"{path}: {exc}") from None
     if len(grid) == 0 or ("aic" in grid.columns and grid["aic"].isna().all()):
