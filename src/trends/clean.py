@@ -22,13 +22,9 @@ table (``periods``), because the panel is monthly and sub-annual figures are nev
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import signal
-import tempfile
-import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from trends import aliases
+from trends.atomic import OutputSet
 from trends.errors import InputError
 from trends.io import LOCATION_COLUMNS, RAW_COLUMNS, read_inputs
 from trends.panel import (
@@ -487,34 +484,6 @@ def _periods_table(cells: pd.DataFrame) -> pd.DataFrame:
                           kind="stable").reset_index(drop=True)
 
 
-@contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Defer SIGINT/SIGTERM over a few statements that must not be split.
-
-    The Python-level handlers are swapped for one that only records the signal, and the
-    original handler is called on exit. (Blocking with ``pthread_sigmask`` is not enough: in a
-    process with worker threads the signal is delivered to another thread and the main thread
-    still raises ``KeyboardInterrupt`` mid-statement.)
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield  # handlers can only be changed from the main thread
-        return
-    pending: list[int] = []
-    held = (signal.SIGINT, signal.SIGTERM)
-    old = {s: signal.signal(s, lambda signum, frame: pending.append(signum)) for s in held}
-    try:
-        yield
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
-        for s in pending:
-            handler = old[s]
-            if callable(handler):
-                handler(s, None)
-            elif handler == signal.SIG_DFL:
-                signal.raise_signal(s)
-
-
 def write_result(result: CleanResult, out: str | os.PathLike[str]) -> dict[str, str]:
     """Write ``panel.csv``, ``audit.csv``, ``alternatives.csv`` and ``periods.csv`` to ``out``.
 
@@ -534,24 +503,7 @@ def write_result(result: CleanResult, out: str | os.PathLike[str]) -> dict[str, 
         "panel": lambda: panel_for_output(result.panel), "audit": lambda: result.audit,
         "alternatives": lambda: result.alternatives, "periods": lambda: result.periods,
     }
-    folder.mkdir(parents=True, exist_ok=True)
-    staged: list[tuple[str, Path]] = []
-    try:
+    with OutputSet() as staged:  # all four renamed together, only once all are complete
         for name, frame in frames.items():
-            with _signals_deferred():
-                fd, tmp = tempfile.mkstemp(prefix=f".trends-tmp-{name}.csv.", dir=folder)
-                staged.append((name, Path(tmp)))
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                frame().to_csv(fh, index=False, lineterminator="\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o644)
-        with _signals_deferred():
-            for name, tmp in staged:
-                os.replace(tmp, folder / f"{name}.csv")
-            staged.clear()
-    finally:
-        for _, tmp in staged:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+            staged.write_csv(folder / f"{name}.csv", frame())
     return {n: str(folder / f"{n}.csv") for n in frames}

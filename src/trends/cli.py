@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from trends import __version__
@@ -47,6 +49,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``trends`` console script; returns the exit status."""
     command, debug = "trends", False
+
+    def terminated(signum: int, frame: object) -> None:
+        # SIGTERM becomes an exception, so staged outputs are removed on the way out (every
+        # command commits all outputs together at its end, so earlier ones are intact)
+        print(f"{command}: terminated; {_state()}", file=sys.stderr)
+        raise SystemExit(128 + signum)
+
+    from trends import atomic
+
+    atomic._COMMITTED.clear()  # a new command: nothing of it written yet
+    previous = signal.getsignal(signal.SIGTERM)
+    main_thread = threading.current_thread() is threading.main_thread()
+    if main_thread:
+        signal.signal(signal.SIGTERM, terminated)
     try:
         # parsing imports the command modules: a Ctrl-C there must not print a traceback either
         args = build_parser().parse_args(argv)
@@ -55,11 +71,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (TrendsError, OSError) as exc:
         if debug:
             raise
-        print(f"{command}: error: {_describe(exc)}", file=sys.stderr)
+        from trends.errors import show
+
+        # whatever a message quotes from a file, no control character reaches the terminal
+        print(f"{command}: error: {show(_describe(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"{command}: interrupted; earlier outputs are intact", file=sys.stderr)
+        print(f"{command}: interrupted; {_state()}", file=sys.stderr)
         return 130
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _state() -> str:
+    """What a signal left behind, truthfully (outputs are committed together at the end)."""
+    from trends.atomic import outputs_committed
+
+    if outputs_committed():
+        return "its outputs had already been written completely"
+    return "earlier outputs are intact"
 
 
 def _describe(exc: BaseException) -> str:

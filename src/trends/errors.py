@@ -9,6 +9,39 @@ from __future__ import annotations
 from os import PathLike
 
 
+def show(text: object) -> str:
+    r"""``text`` safe to print: every non-printable character (terminal escape sequences,
+    other control characters, invisible and bidirectional-format characters such as a
+    zero-width space or a BOM) is written as its Python escape; the rest is unchanged.
+
+    Used for every file-derived string in a message (file names, column names, values), so
+    that a hostile file cannot drive the terminal and an invisible character becomes visible.
+
+    Examples
+    --------
+    >>> show("region"), show("re\u200bgion"), show("\x1b[31mred")
+    ('region', 're\\u200bgion', '\\x1b[31mred')
+    """
+    s = str(text)
+    if s.isprintable():
+        return s
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in s)
+
+
+def escape_markdown(text: object) -> str:
+    r"""``text`` for a Markdown table cell: ``|`` escaped, ``&``, ``<``, ``>`` and backticks as
+    HTML entities (so no cell can open a tag, a code span or a table column), newlines as
+    spaces.
+
+    Examples
+    --------
+    >>> escape_markdown("<b>a|b</b> & `x`")
+    '&lt;b&gt;a\\|b&lt;/b&gt; &amp; &#96;x&#96;'
+    """
+    s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return s.replace("`", "&#96;").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
 class TrendsError(Exception):
     """Base class for errors caused by user input or specification."""
 
@@ -51,12 +84,12 @@ class InputError(TrendsError, ValueError):
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
-        where = self.path or "<input>"
+        where = show(self.path) if self.path else "<input>"
         if self.line is not None:
             where += f":{self.line}"
         parts = [where + ":"]
         if self.field is not None:
-            parts.append(f"field '{self.field}':")
+            parts.append(f"field '{show(self.field)}':")
         parts.append(self.message)
         if self.value is not None:
             parts.append(f"(saw {self.value!r})")

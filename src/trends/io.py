@@ -39,7 +39,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -127,8 +127,11 @@ def expand_inputs(
                              expected="an existing file or folder")
         if path.is_dir():
             files = sorted(p for p in path.iterdir()
-                           if p.is_file() and not p.name.startswith(".")
-                           and p.suffix.lower() in TABLE_SUFFIXES)
+                           if not p.name.startswith(".") and p.suffix.lower() in TABLE_SUFFIXES)
+            for p in files:  # a broken link or FIFO with a table suffix is refused, not skipped
+                if not p.is_file():
+                    raise InputError("not a regular file (a broken link, FIFO, device or "
+                                     "folder)", path=p, expected="a table file")
             if not files:
                 raise InputError("folder holds no tables", path=path,
                                  expected=f"files ending in {', '.join(TABLE_SUFFIXES)}")
@@ -267,6 +270,64 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+#: Limits on a workbook before it is opened: uncompressed size, compression ratio, cells.
+XLSX_MAX_BYTES = 200 * 2**20
+XLSX_MAX_RATIO = 100
+XLSX_MAX_CELLS = 5_000_000
+
+
+def _check_xlsx_archive(path: str | os.PathLike[str], label: str) -> None:
+    """Refuse an encrypted workbook and a zip bomb before openpyxl inflates anything."""
+    with open(path, "rb") as fh:
+        magic = fh.read(8)
+    if magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # OLE2: encrypted .xlsx (or old .xls)
+        raise InputError("workbook is encrypted (password-protected) or an old binary .xls",
+                         path=label, expected="an unencrypted .xlsx workbook (save it without "
+                         "a password)")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return  # reported by openpyxl's reader below
+    size = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    if size > XLSX_MAX_BYTES or size / packed > XLSX_MAX_RATIO and size > 10 * 2**20:
+        raise InputError(f"workbook inflates to {size:,} bytes ({size / packed:.0f}x its "
+                         "compressed size): refused as a possible zip bomb", path=label,
+                         expected=f"at most {XLSX_MAX_BYTES:,} bytes uncompressed")
+
+
+def _check_merged_values(path: str | os.PathLike[str], label: str, ws: Any) -> None:
+    """Refuse a merged range whose hidden cells hold values: openpyxl (like Excel) drops them
+    and shows the top-left value in every cell, which would silently copy one count over
+    others. Read from the sheet's XML, since the loaded workbook no longer has them."""
+    import xml.etree.ElementTree as ET
+
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    with zipfile.ZipFile(path) as zf:
+        names = [n for n in zf.namelist() if n.startswith("xl/worksheets/sheet")]
+        if len(names) != 1:
+            return
+        root = ET.fromstring(zf.read(names[0]))
+    valued = {}
+    for c in root.iter(f"{ns}c"):
+        v = c.find(f"{ns}v")
+        t = c.find(f"{ns}is")
+        if (v is not None and (v.text or "") != "") or t is not None:
+            col, row = coordinate_from_string(c.get("r", "A1"))
+            valued[(row, column_index_from_string(col))] = c.get("r")
+    for rng in ws.merged_cells.ranges:
+        for r in range(rng.min_row, rng.max_row + 1):
+            for col_i in range(rng.min_col, rng.max_col + 1):
+                if (r, col_i) != (rng.min_row, rng.min_col) and (r, col_i) in valued:
+                    raise InputError("a merged range covers value cells", path=label, line=r,
+                                     field=str(rng.coord), value=valued[(r, col_i)],
+                                     expected="merged labels or headers only (unmerge the "
+                                     "cells)")
+
+
 def read_xlsx_grid(path: str | os.PathLike[str], label: str | None = None) -> Grid:
     """Read the first worksheet of an .xlsx workbook into a :class:`Grid`.
 
@@ -281,13 +342,36 @@ def read_xlsx_grid(path: str | os.PathLike[str], label: str | None = None) -> Gr
     if Path(path).stat().st_size == 0:
         raise InputError("file is empty", path=label, line=1,
                          expected="a header row and at least one data row")
+    _check_xlsx_archive(path, label)
     try:
         wb = openpyxl.load_workbook(path, data_only=True)
+        formulas = openpyxl.load_workbook(path, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise InputError(f"not a readable .xlsx workbook ({exc.__class__.__name__})",
                          path=label, expected="an Excel .xlsx workbook") from None
+    visible = [w for w in wb.worksheets if w.sheet_state == "visible"]
+    if len(visible) != 1 or len(wb.worksheets) != 1:
+        hidden = [w.title for w in wb.worksheets if w.sheet_state != "visible"]
+        what = (f"{len(visible)} visible sheets" if len(visible) != 1 else
+                f"a hidden sheet ({', '.join(map(repr, hidden))})")
+        raise InputError(f"workbook holds {what}; which one is the table is not guessed",
+                         path=label, value=", ".join(w.title for w in wb.worksheets),
+                         expected="a workbook with exactly one (visible) sheet")
     ws = wb.worksheets[0]
+    if ws.max_row * ws.max_column > XLSX_MAX_CELLS:
+        raise InputError(f"worksheet has {ws.max_row} x {ws.max_column} cells", path=label,
+                         expected=f"at most {XLSX_MAX_CELLS:,} cells")
+    fws = formulas.worksheets[0]
+    for row in fws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f" and ws[cell.coordinate].value is None:
+                raise InputError("formula without a saved value", path=label, line=cell.row,
+                                 field=cell.coordinate, value=str(cell.value)[:80],
+                                 expected="a workbook saved by a spreadsheet program (cached "
+                                 "values), or the values pasted as values")
     cells = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    if ws.merged_cells.ranges:  # a merged label is fine; merging over values is not
+        _check_merged_values(path, label, ws)
     horizontal_top: set[int] = set()
     for rng in ws.merged_cells.ranges:
         top = cells[rng.min_row - 1][rng.min_col - 1] if rng.min_row - 1 < len(cells) else ""
@@ -473,8 +557,10 @@ def grid_to_long(
 def _long_records(grid: Grid, names: list[str], consts: dict[str, str]) -> pd.DataFrame:
     missing = [c for c in LONG_REQUIRED if c not in names and c not in consts]
     if missing:
+        # the header as read, with invisible characters escaped (a zero-width space or BOM
+        # inside a name is the usual reason a present-looking column is missing)
         raise InputError("missing required column", path=grid.label, line=grid.header_line,
-                         field=missing[0],
+                         field=missing[0], value=",".join(grid.header),
                          expected="a header with columns " + ",".join(LONG_REQUIRED))
     idx = {n: i for i, n in enumerate(names) if n}
     records = []

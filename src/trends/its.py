@@ -44,7 +44,76 @@ from trends.errors import SpecificationError
 from trends.families import get_family, overdispersed
 from trends.fitrecord import FitRecord, record_from_statsmodels
 
-__all__ = ["ITS", "parse_cov", "parse_errors", "default_hac_lags"]
+__all__ = ["ITS", "parse_cov", "parse_errors", "default_hac_lags", "max_lags",
+           "check_estimable"]
+
+
+def max_lags(nobs: int) -> int:
+    """Largest HAC lag or ARMA order ``p + q`` accepted for ``nobs`` used observations:
+    ``floor(nobs / 4)``. Beyond it the Newey-West estimate averages too few products per lag
+    (and an ARMA model has too few observations per parameter) to be trusted.
+
+    Parameters
+    ----------
+    nobs
+        Used observations.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> max_lags(42)
+    10
+    """
+    return nobs // 4
+
+
+def check_estimable(design: Any, cov: CovSpec | tuple[str, int | None, bool],
+                    errors: tuple[int, int] | None) -> None:
+    """Refuse, before fitting, a specification whose estimates would be meaningless.
+
+    * an outcome without variation (every used value equal): no effect is estimable;
+    * a count family whose used outcome holds no event at all (all zeros): the log-link
+      coefficients run off to minus infinity;
+    * HAC lags, or an ARMA order ``p + q``, above :func:`max_lags` (``nobs / 4``).
+
+    Parameters
+    ----------
+    design
+        The built :class:`~trends.design.Design`.
+    cov
+        The covariance specification (HAC lags resolved or None).
+    errors
+        ARMA orders ``(p, q)`` or None.
+
+    Raises
+    ------
+    SpecificationError
+        Naming the rule and the numbers.
+    """
+    y = np.asarray(design.y, dtype=float)
+    n = int(design.nobs)
+    family = get_family(design.family)
+    if n and family.counts and not (y > 0).any():
+        raise SpecificationError(
+            f"the outcome holds no event in its {n} used observations (all zero); a "
+            f"{family.display_name} model is not estimable (its level coefficients diverge)")
+    if n > 1 and np.ptp(y) == 0:
+        raise SpecificationError(
+            f"the outcome has no variation (all {n} used values are {y[0]:g}); no change at "
+            "an interruption can be estimated")
+    limit = max_lags(n)
+    if parse_cov(cov).is_hac and cov[1] is not None and cov[1] > limit:
+        raise SpecificationError(
+            f"HAC lags ({cov[1]}) above nobs/4 = {limit} for {n} used observations; the "
+            f"Newey-West estimate would be unreliable; use at most {limit} lags (or 'hac' for "
+            f"the Newey-West rule, {default_hac_lags(n)} here)")
+    if errors is not None and sum(errors) > limit:
+        raise SpecificationError(
+            f"ARMA order p + q = {sum(errors)} above nobs/4 = {limit} for {n} used "
+            f"observations; use a smaller order (at most {limit})")
 
 
 def parse_errors(errors: Any) -> tuple[int, int] | None:
@@ -292,6 +361,7 @@ class ITS:
                 f"HAC lags ({self._cov[1]}) must be smaller than the number of used "
                 f"observations ({self._design.nobs})"
             )
+        check_estimable(self._design, self._cov, self._errors)
 
     # ------------------------------------------------------------------ accessors
     def design(self) -> Design:
@@ -438,14 +508,25 @@ class ITS:
         from trends.errors import LeverageWarning
         from trends.results import ITSResults
 
-        if self._aggregates is not None:
-            from trends.aggregates import fit as fit_aggregates
-            from trends.aggregates import record as aggregate_record
+        try:
+            if self._aggregates is not None:
+                from trends.aggregates import fit as fit_aggregates
+                from trends.aggregates import record as aggregate_record
 
-            fitted = fit_aggregates(self._design, self._aggregates)
-            rec = aggregate_record(fitted, len(self._design.terms), get_family(self._design.family))
-        else:
-            rec = _estimate(self._design, self.cov_spec, self._errors)
+                fitted = fit_aggregates(self._design, self._aggregates)
+                rec = aggregate_record(fitted, len(self._design.terms),
+                                       get_family(self._design.family))
+            else:
+                rec = _estimate(self._design, self.cov_spec, self._errors)
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            if isinstance(exc, SpecificationError):
+                raise
+            # e.g. a segment of zeros for a count family: the optimiser ends without a
+            # covariance; say so instead of a traceback
+            raise SpecificationError(
+                "the model could not be estimated on these data (" + " ".join(str(exc).split())
+                + "); a segment without events or too few observations per term are the usual "
+                "causes") from exc
         res = ITSResults(self, rec)
         for note in res.notes:  # sandwich covariance on high-leverage segments
             # a fixed location (not the caller's file and line): the same text on every

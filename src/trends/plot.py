@@ -186,9 +186,21 @@ def data_version(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str
     return digest.hexdigest()[:length]
 
 
+def plain(text: object) -> str:
+    """``text`` as literal text for matplotlib: a ``$`` (from a source or series name, a
+    title given by the caller) is escaped so that it never starts mathtext parsing.
+
+    Examples
+    --------
+    >>> print(plain("US$ 5 per $head$"))
+    US\\$ 5 per \\$head\\$
+    """
+    return str(text).replace("\\$", "$").replace("$", "\\$")
+
+
 def caption(fig: Figure, text: str) -> None:
     """Put a one-line caption (source, data version) under the axes."""
-    fig.text(0.01, 0.01, text, ha="left", va="bottom", fontsize=6.0, color="#444444",
+    fig.text(0.01, 0.01, plain(text), ha="left", va="bottom", fontsize=6.0, color="#444444",
              wrap=False)
 
 
@@ -377,10 +389,10 @@ def plot_its(results: Any, ax: Axes | None = None, *,
         _mark_interruptions(ax, interruptions)
         _date_axis(ax)
         ax.set_xlabel("month")
-        ax.set_ylabel(ylabel)
+        ax.set_ylabel(plain(ylabel))
         ax.set_ylim(0, np.nanmax(np.r_[obs, fitted, cf, 1.0]) * 1.25)  # room for the labels
         if title:
-            ax.set_title(title)
+            ax.set_title(plain(title))
         ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.16), ncols=5, fontsize=6.0)
         if source:
             caption(fig, caption_text(source, version))
@@ -460,7 +472,7 @@ def plot_series(panel: pd.DataFrame, *, measures: Sequence[str] = ("attacks", "k
             for i, col in enumerate(wide.columns):
                 y = wide[col].to_numpy(dtype=float)
                 ax.plot(dates, y, color=PALETTE[i % len(PALETTE)], marker=MARKERS[i % 8],
-                        linestyle=LINESTYLES[i % 4], label=col)
+                        linestyle=LINESTYLES[i % 4], label=plain(col))
             _mark_interruptions(ax, interruptions, label=ax is axes[0])
             ax.set_ylabel(f"{measure} per month")
             ax.set_ylim(0, np.nanmax(np.r_[wide.to_numpy(dtype=float).ravel(), 1.0]) * 1.2)
@@ -505,8 +517,8 @@ def plot_coverage(panel: pd.DataFrame, *, measure: str = "attacks", region: str 
             ax.text(1.01, 1 - (i + 0.5) / n_src, f"{int(present[i].sum())}/{n_mon}",
                     transform=ax.transAxes, va="center", fontsize=6.5)
         ax.set_xlabel("month (filled = value published; blank = no figure found)")
-        ax.set_title(title or f"Coverage of monthly {measure} by source "
-                     f"({region.replace('_', ' ')}, group: {group})")
+        ax.set_title(plain(title or f"Coverage of monthly {measure} by source "
+                           f"({region.replace('_', ' ')}, group: {group})"))
         for side in ("top", "right"):
             ax.spines[side].set_visible(True)
         caption(fig, caption_text("published PIPS, PICSS, CRSS and SATP figures", version))
@@ -566,7 +578,7 @@ def plot_disagreement(values: pd.DataFrame, *, by: str = "source", period: str =
             for i, src in enumerate(sorted(v[by].astype(str).unique())):
                 s = v[v[by].astype(str) == src]
                 ax.plot([pos[p] for p in s[period].astype(str)], s[value], linestyle="none",
-                        marker=MARKERS[i % 8], color=PALETTE[i % len(PALETTE)], label=src,
+                        marker=MARKERS[i % 8], color=PALETTE[i % len(PALETTE)], label=plain(src),
                         zorder=2)
             for xi, (hi, rel) in enumerate(zip(table["max"], table["rel_spread"], strict=True)):
                 ax.text(xi, hi, f"{100 * rel:.0f}%", ha="center", va="bottom", fontsize=5.5)
@@ -574,8 +586,8 @@ def plot_disagreement(values: pd.DataFrame, *, by: str = "source", period: str =
             ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), ncols=1)
             ax.set_ylim(0, float(table["max"].max()) * 1.15)
         ax.set_xlabel(period)
-        ax.set_ylabel(ylabel)
-        ax.set_title(title or f"Disagreement between sources ({ylabel})")
+        ax.set_ylabel(plain(ylabel))
+        ax.set_title(plain(title or f"Disagreement between sources ({ylabel})"))
         caption(fig, caption_text("published figures; label = (max - min) / max", version))
         fig.subplots_adjust(bottom=0.3 if len(table) > 12 else 0.22, right=0.85)
     return fig, ax
@@ -608,14 +620,14 @@ def plot_annual(periods: pd.DataFrame, *, measure: str = "attacks", region: str 
     with style():
         for i, col in enumerate(wide.columns):
             ax.plot(wide.index, wide[col].to_numpy(dtype=float), marker=MARKERS[i % 8],
-                    linestyle=LINESTYLES[i % 4], color=PALETTE[i % len(PALETTE)], label=col)
+                    linestyle=LINESTYLES[i % 4], color=PALETTE[i % len(PALETTE)], label=plain(col))
         ax.axvspan(2021 - 0.5, 2021 + 0.5, color=GAP_COLOUR, linewidth=0, zorder=0,
                    label="2021 (takeover)")
         ax.set_xlabel("year")
         ax.set_ylabel(f"{measure} per year")
         ax.set_ylim(bottom=0)
         ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
-        ax.set_title(title or f"Annual {measure} by source")
+        ax.set_title(plain(title or f"Annual {measure} by source"))
         ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.2), ncols=3, fontsize=6.0)
         caption(fig, caption_text("published annual reports", version))
         fig.subplots_adjust(bottom=0.36, left=0.16)
@@ -663,11 +675,11 @@ def plot_forest(table: pd.DataFrame, *, estimate: str, low: str, high: str, labe
             ticks = [x for x in (0.125, 0.25, 0.5, 1, 2, 4, 8, 16) if lo / 2 <= x <= hi * 2]
             ax.set_xticks(ticks, [f"{x:g}" for x in ticks])
             ax.xaxis.set_minor_locator(mpl.ticker.NullLocator())
-        ax.set_yticks(y, [str(v) for v in t[label]])
+        ax.set_yticks(y, [plain(v) for v in t[label]])
         ax.set_ylim(-0.7, n - 0.3)
-        ax.set_xlabel(xlabel)
+        ax.set_xlabel(plain(xlabel))
         if title:
-            ax.set_title(title)
+            ax.set_title(plain(title))
         caption(fig, caption_text("PICSS/PIPS published figures; trends ITS models", version))
         fig.subplots_adjust(left=0.32, bottom=max(0.08, 0.5 / (0.8 + 0.2 * n)), top=0.93)
     return fig, ax

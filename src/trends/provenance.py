@@ -12,7 +12,7 @@ import importlib.metadata
 import json
 import os
 import platform
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +34,16 @@ def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
 
 
 def file_hashes(paths: Iterable[str | os.PathLike[str]],
-                root: str | os.PathLike[str] | None = None) -> dict[str, str]:
+                root: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None
+                ) -> dict[str, str]:
     """SHA-256 of every file in ``paths`` (folders are walked; hidden files skipped).
 
     Keys are POSIX paths relative to ``root`` when the file is under it (so the record does not
     depend on where the project is checked out), else the file name prefixed by its parent
-    folder's name.
+    folder's name. ``root`` may be a sequence of folders, tried in order (a staged run's folder
+    mirrors the project root).
     """
-    base = Path(root).resolve() if root is not None else None
+    base = _bases(root)
     out: dict[str, str] = {}
     for p in paths:
         p = Path(p)
@@ -56,11 +58,19 @@ def _hidden(q: Path, top: Path) -> bool:
     return any(part.startswith(".") for part in q.relative_to(top).parts)
 
 
-def _key(f: Path, base: Path | None) -> str:
+def _bases(root: Any) -> list[Path]:
+    if root is None:
+        return []
+    if isinstance(root, (str, os.PathLike)):
+        return [Path(root).resolve()]
+    return [Path(r).resolve() for r in root]
+
+
+def _key(f: Path, base: list[Path]) -> str:
     full = f.resolve()
-    if base is not None:
+    for b in base:
         try:
-            return full.relative_to(base).as_posix()
+            return full.relative_to(b).as_posix()
         except ValueError:
             pass
     return f"{full.parent.name}/{full.name}"
@@ -80,7 +90,7 @@ def package_versions(packages: Iterable[str] = PACKAGES) -> dict[str, str]:
 def build_provenance(inputs: Iterable[str | os.PathLike[str]], *,
                      specifications: Mapping[str, Any] | None = None,
                      outputs: Iterable[str | os.PathLike[str]] = (),
-                     root: str | os.PathLike[str] | None = None,
+                     root: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
                      extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Assemble the provenance record.
 
@@ -93,8 +103,8 @@ def build_provenance(inputs: Iterable[str | os.PathLike[str]], *,
         :meth:`trends.analysis.ModelSpec.to_dict`).
     outputs : iterable of path-like
         Output files to hash as well (e.g. the tables), so a cited number can be traced.
-    root : path-like, optional
-        Paths are recorded relative to this folder.
+    root : path-like or sequence of path-like, optional
+        Paths are recorded relative to this folder (the first of these that holds the file).
     extra : mapping, optional
         Further JSON-serialisable entries (e.g. the reconciliation rule).
 

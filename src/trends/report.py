@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from trends.atomic import write_text
-from trends.errors import SpecificationError
+from trends.errors import SpecificationError, escape_markdown
 
 #: Text written for a missing value in every format.
 MISSING = ""
@@ -80,8 +80,7 @@ def to_markdown(text_frame: pd.DataFrame) -> str:
     """GitHub-flavoured Markdown table; numeric-looking columns are right-aligned."""
     cols = list(text_frame.columns)
 
-    def esc(s: str) -> str:
-        return s.replace("|", "\\|").replace("\n", " ")
+    esc = escape_markdown
 
     numeric = [_numeric_column(text_frame[c]) for c in cols]
     lines = ["| " + " | ".join(esc(c) for c in cols) + " |",
@@ -378,7 +377,8 @@ def format_sig(x: Any) -> str:
 
 def format_markdown_table(df: pd.DataFrame) -> str:
     """A padded GitHub-flavoured Markdown table of ``df`` (columns as given, no index), values
-    as strings with ``|`` escaped; text left-aligned, everything else right-aligned.
+    as strings escaped by :func:`trends.errors.escape_markdown` (``|``, ``<``, ``>``, ``&``,
+    backticks); text left-aligned, everything else right-aligned.
 
     Parameters
     ----------
@@ -396,8 +396,8 @@ def format_markdown_table(df: pd.DataFrame) -> str:
     | --- | --: |
     | x   | 1.5 |
     """
-    cols = [str(c) for c in df.columns]
-    rows = [[str(v).replace("|", "\\|") for v in r] for r in df.itertuples(index=False)]
+    cols = [escape_markdown(c) for c in df.columns]
+    rows = [[escape_markdown(v) for v in r] for r in df.itertuples(index=False)]
     numeric = [all(_looks_numeric(r[j]) for r in rows) if rows else False for j in range(len(cols))]
     widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(cols)]
     widths = [max(w, 3) for w in widths]

@@ -4,6 +4,15 @@ Each stage is a function taking a :class:`Context` (project root and standard pa
 stages (models, figures, tables) are added by appending to :data:`STAGES` or calling
 :func:`register_stage`; :func:`run` executes them in order and stops at the first error.
 
+A run is staged: every stage writes into a hidden folder ``ROOT/.trends-tmp-reproduce-*``
+that mirrors ``data/processed``, ``figures`` and ``results`` (seeded with their current files,
+so a single ``--stage`` finds the outputs of the others). Only when every stage has succeeded
+are the files whose bytes changed renamed into place, with ``results/provenance.json`` removed
+first and written last, so that a failed, interrupted or killed run leaves the earlier outputs
+and a provenance record that describes the files beside it (after a kill in the middle of the
+renames: no provenance record at all, never a false one). A run without the ``provenance``
+stage that changes any output removes the now stale ``results/provenance.json`` and says so.
+
 The default root is found by :func:`find_root`: the nearest folder, from the current directory
 upwards, that holds ``pyproject.toml`` and ``data/raw``; failing that, the source tree the
 package was installed from (``src/trends/../..``).
@@ -11,12 +20,23 @@ package was installed from (``src/trends/../..``).
 
 from __future__ import annotations
 
+import contextlib
+import filecmp
 import os
+import shutil
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from trends.atomic import (
+    TEMP_PREFIX,
+    check_outputs_not_inputs,
+    mark_committed,
+    pause_point,
+    signals_deferred,
+)
 from trends.errors import InputError
 
 
@@ -38,6 +58,9 @@ class Context:
         Callable printing one progress line.
     outputs
         Stage name -> files it wrote (filled as stages run).
+    stage_root
+        While a run is staged: the hidden folder mirroring ``root`` that ``processed``,
+        ``figures`` and ``results`` point into (``None`` otherwise).
     """
 
     root: Path
@@ -47,6 +70,19 @@ class Context:
     results: Path
     log: Callable[[str], None] = print
     outputs: dict[str, list[str]] = field(default_factory=dict)
+    stage_root: Path | None = None
+
+    def rel(self, path: str | os.PathLike[str]) -> str:
+        """``path`` relative to the project root (a staged file as its final path)."""
+        p = Path(path)
+        if self.stage_root is not None:
+            with contextlib.suppress(ValueError):
+                return p.resolve().relative_to(self.stage_root.resolve()).as_posix()
+        return os.path.relpath(p, self.root)
+
+    def final(self, path: str | os.PathLike[str]) -> Path:
+        """Where a (staged) output ends up."""
+        return self.root / self.rel(path)
 
     @classmethod
     def from_root(cls, root: str | os.PathLike[str], log: Callable[[str], None] = print
@@ -99,7 +135,7 @@ def stage_clean(ctx: Context) -> None:
     # audit file names relative to the root, so the output does not depend on where it runs
     result = clean(ctx.raw, base=ctx.root)
     paths = write_result(result, ctx.processed)
-    ctx.outputs["clean"] = [os.path.relpath(p, ctx.root) for p in paths.values()]
+    ctx.outputs["clean"] = [ctx.rel(p) for p in paths.values()]
     ctx.log(f"clean: {len(result.audit)} raw rows -> {len(result.panel)} panel rows, "
             f"{len(result.periods)} non-monthly figures, "
             f"{len(result.alternatives)} alternative values")
@@ -157,7 +193,77 @@ def run(
     for name in stages or ():
         if name not in known:
             raise InputError("unknown stage", value=name, expected="one of " + ", ".join(known))
-    for stage in STAGES:
-        if stages is None or stage.name in stages:
-            stage.func(ctx)
+    for folder in (ctx.processed, ctx.figures, ctx.results):
+        check_outputs_not_inputs([ctx.raw, ctx.root / "data" / "claims.csv"], [], folder)
+    todo = [s for s in STAGES if stages is None or s.name in stages]
+    with _staged(ctx) as staged:
+        for stage in todo:
+            stage.func(staged)
+            pause_point(f"reproduce:{stage.name}")
+        ctx.outputs.update(staged.outputs)
+        _commit(staged, ctx, wrote_provenance=any(s.name == "provenance" for s in todo))
     return ctx
+
+
+#: The folders a run writes, relative to the root (mirrored in the staging folder).
+OUTPUT_FOLDERS = ("data/processed", "figures", "results")
+PROVENANCE = "results/provenance.json"
+
+
+@contextlib.contextmanager
+def _staged(ctx: Context) -> Iterator[Context]:
+    """A copy of ``ctx`` writing into a fresh staging folder; the folder is removed on exit."""
+    stage_root = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}reproduce-", dir=ctx.root))
+    try:
+        for rel in OUTPUT_FOLDERS:
+            src, dst = ctx.root / rel, stage_root / rel
+            dst.mkdir(parents=True)
+            if src.is_dir():
+                for f in sorted(src.iterdir()):
+                    if f.is_file() and not f.name.startswith("."):
+                        shutil.copy2(f, dst / f.name)
+        yield replace(ctx, processed=stage_root / "data" / "processed",
+                      figures=stage_root / "figures", results=stage_root / "results",
+                      outputs={}, stage_root=stage_root)
+    finally:
+        with signals_deferred():
+            shutil.rmtree(stage_root, ignore_errors=True)
+
+
+def _commit(staged: Context, ctx: Context, *, wrote_provenance: bool) -> None:
+    """Rename every staged file whose bytes differ from its target into place.
+
+    The old provenance record goes first and the new one last, so that at no moment does a
+    provenance record sit beside files it does not describe.
+    """
+    assert staged.stage_root is not None
+    changed: list[tuple[Path, Path]] = []
+    for rel in OUTPUT_FOLDERS:
+        for f in sorted((staged.stage_root / rel).iterdir()):
+            if f.name.startswith(".") or not f.is_file():
+                continue
+            target = ctx.root / rel / f.name
+            if not target.is_file() or not filecmp.cmp(f, target, shallow=False):
+                changed.append((f, target))
+    prov = ctx.root / PROVENANCE
+    others = [c for c in changed if c[1] != prov]
+    new_prov = staged.stage_root / PROVENANCE if wrote_provenance else None
+    if not others and not any(c[1] == prov for c in changed):
+        return  # every output already holds these bytes: nothing to touch
+    for f, _ in changed:
+        with open(f, "rb+") as fh:
+            os.fsync(fh.fileno())
+    pause_point("reproduce:commit")
+    stale = new_prov is None and prov.is_file()
+    with signals_deferred():
+        if prov.is_file():  # out of sight first
+            os.replace(prov, staged.stage_root / "results" / ".provenance-earlier.json")
+        for f, target in others:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(f, target)
+        if new_prov is not None and new_prov.is_file():
+            os.replace(new_prov, prov)  # last
+        mark_committed([t for _, t in others] + [prov])
+    if stale:
+        ctx.log(f"provenance: {PROVENANCE} removed: it described earlier outputs (run every "
+                "stage, or add --stage provenance, to record the new ones)")

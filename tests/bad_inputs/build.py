@@ -87,7 +87,7 @@ def refuse(cid, name, *, field="", line="", value="", pattern="", note=""):
                           pattern=pattern, expected="", raw_rows="", audit="", note=note))
 
 
-def make_xlsx(name: str, rows: list[list[object]], merge: str) -> None:
+def make_xlsx(name: str, rows: list[list[object]], merge: str | None, after=None) -> None:
     import datetime as dt
 
     import openpyxl
@@ -97,7 +97,10 @@ def make_xlsx(name: str, rows: list[list[object]], merge: str) -> None:
     ws.title = "Table"
     for row in rows:
         ws.append(row)
-    ws.merge_cells(merge)
+    if merge:
+        ws.merge_cells(merge)
+    if after is not None:
+        after(wb, ws)
     fixed = dt.datetime(2024, 1, 1)
     wb.properties.created = fixed
     wb.properties.modified = fixed
@@ -726,6 +729,40 @@ def build() -> None:
     put("x03_not_really_excel.xlsx", lines(f"PIPS,2022-01,national,all,attacks,20,{U},x"))
     refuse("not_really_excel", "x03_not_really_excel.xlsx", pattern="xlsx|workbook|excel",
            note="a CSV saved with an .xlsx name")
+
+    # issue 15: workbooks whose table is ambiguous or whose values are not in the file
+    long_rows = [H.split(","), ["PIPS", "2022-01", "national", "all", "attacks", 20, U, "x"],
+                 ["PIPS", "2022-02", "national", "all", "attacks", 25, U, "x"]]
+
+    def hidden(wb, ws):
+        wb.create_sheet("old figures").sheet_state = "hidden"
+
+    make_xlsx("x04_excel_hidden_sheet.xlsx", long_rows, merge=None, after=hidden)
+    refuse("excel_hidden_sheet", "x04_excel_hidden_sheet.xlsx", value="Table, old figures",
+           pattern="hidden sheet", note="a hidden sheet is never read silently, nor ignored")
+    make_xlsx("x05_excel_two_sheets.xlsx", long_rows, merge=None,
+              after=lambda wb, ws: wb.create_sheet("Sheet2"))
+    refuse("excel_two_visible_sheets", "x05_excel_two_sheets.xlsx", value="Table, Sheet2",
+           pattern="2 visible sheets", note="which sheet is the table is not guessed")
+
+    def formula(wb, ws):
+        ws["F3"] = "=F2+5"
+
+    make_xlsx("x06_excel_formula_no_cache.xlsx", long_rows, merge=None, after=formula)
+    refuse("excel_formula_without_value", "x06_excel_formula_no_cache.xlsx", field="F3",
+           line=3, value="=F2+5", pattern="formula without a saved value",
+           note="a formula never computed by a spreadsheet program has no value to read")
+    put("x07_excel_encrypted.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    refuse("excel_encrypted", "x07_excel_encrypted.xlsx", pattern="encrypted",
+           note="a password-protected workbook (an OLE2 container) says so")
+    put("h01_zero_width_header.csv", lines(f"PIPS,2022-01,national,all,attacks,20,{U},x",
+                                           header=H.replace("region", "re\u200bgion")))
+    refuse("invisible_header_character", "h01_zero_width_header.csv", field="region", line=1,
+           value="source_org,period,re\u200bgion,group,measure,value,url,quote",
+           pattern="missing required column",
+           note="a zero-width space inside a header name: the header is shown escaped")
+    # formula-like cells (``=``, ``+``, ``-``, ``@``) are accepted and neutralised only when
+    # written as CSV (the Python API keeps the text): tests/test_hostile_inputs.py checks it
 
     put("r36_unterminated_quote.csv", lines(
         f'PIPS,2022-01,national,all,attacks,20,{U},"a quote that never ends',

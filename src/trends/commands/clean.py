@@ -43,7 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _terminated(signum: int, frame: object) -> None:
     # SIGTERM becomes an exception so that staged temporary outputs are removed on the way out
-    print("trends clean: terminated; earlier outputs are intact", file=sys.stderr)
+    from trends.cli import _state
+
+    print(f"trends clean: terminated; {_state()}", file=sys.stderr)
     raise SystemExit(128 + signum)
 
 
@@ -56,7 +58,19 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
 
 
+#: The files table cleaning writes into ``--out``.
+TABLE_OUTPUTS = ("panel.csv", "audit.csv", "alternatives.csv", "periods.csv")
+
+
 def _run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from trends.atomic import check_outputs_not_inputs
+
+    if args.format not in EVENT_FORMATS:
+        inputs = [*args.inputs, *(p for p in (getattr(args, "vocabulary", None),
+                                              getattr(args, "rules", None)) if p)]
+        check_outputs_not_inputs(inputs, [Path(args.out) / n for n in TABLE_OUTPUTS], args.out)
     if args.format in EVENT_FORMATS and args.vocabulary:
         print("trends clean: note: --vocabulary applies to report tables only; ignored",
               file=sys.stderr)

@@ -10,7 +10,9 @@ atomically; with ``--window NAME=START:END`` (repeatable) also ``DIR/windows.csv
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +23,10 @@ from trends.errors import InputError, SpecificationError
 from trends.families import FAMILIES
 from trends.schema import PANEL_KEYS
 
-__all__ = ["register", "run", "add_model_arguments", "read_series", "read_csv", "build_spec",
-           "parse_interruption", "parse_interruption_changes", "covariate_columns", "check_numeric",
-           "add_select_argument", "select_rows", "add_window_arguments", "window_rows",
-           "parse_windows"]
+__all__ = ["register", "run", "collected_warnings", "add_model_arguments", "read_series",
+           "read_csv", "build_spec", "parse_interruption", "parse_interruption_changes",
+           "covariate_columns", "check_numeric", "add_select_argument", "select_rows",
+           "add_window_arguments", "window_rows", "parse_windows"]
 
 
 def register(subparsers: Any) -> None:
@@ -42,9 +44,11 @@ def register(subparsers: Any) -> None:
     add_model_arguments(p)
     p.add_argument("--cov", default="nonrobust",
                    help="nonrobust, HC0..HC3, hac, hac:LAGS, hac:LAGS:small, hac:LAGS:calendar or "
-                   "hac:LAGS:calendar:small (default nonrobust)")
+                   "hac:LAGS:calendar:small (default nonrobust); LAGS at most nobs/4 (refused "
+                   "above), 'hac' alone uses the Newey-West rule floor(4 (nobs/100)^(2/9))")
     p.add_argument("--errors", default=None,
-                   help="ARMA errors for gaussian models: ar:P or arma:P:Q")
+                   help="ARMA errors for gaussian models: ar:P or arma:P:Q, with P + Q at most "
+                   "nobs/4 (refused above)")
     p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (default 0.05)")
     p.add_argument("--window", action="append", default=None, metavar="NAME=START:END",
                    help="window estimand (repeatable): fitted, counterfactual, excess and ratio "
@@ -191,8 +195,9 @@ def read_series(args: argparse.Namespace) -> tuple[Path, pd.DataFrame, dict[str,
     # per-interruption changes; the table and summary of `fit` read them from here
     args.changes_map = changes
     date_cols = [c.strip() for c in args.date.split(",")]
-    df = select_rows(read_csv(path, date_cols), args.select, path, date_cols,
-                     also=getattr(args, "source", None))
+    raw = read_csv(path, date_cols)
+    check_outcome(raw, args.outcome, path)
+    df = select_rows(raw, args.select, path, date_cols, also=getattr(args, "source", None))
     df, args.date_column = dates.frame_dates(df, args.date, args.freq, path)
     try:
         df = window_rows(df, args.date_column, args.start, args.end, args.freq)
@@ -378,7 +383,14 @@ def parse_interruption(text: str) -> tuple[str, str]:
 
 def read_csv(path: Path, date: str | list[str]) -> pd.DataFrame:
     """Read the CSV at ``path`` with the ``date`` column(s) as text; unreadable files raise
-    InputError."""
+    InputError.
+
+    Refused: a path that is not a regular file (a FIFO or device would block or never end), a
+    header naming one column twice (pandas would silently rename the second ``attacks`` to
+    ``attacks.1``).
+    """
+    _check_regular(path)
+    _check_header(path)
     try:
         df = pd.read_csv(path, dtype={c: str for c in ([date] if isinstance(date, str)
                                                          else date)},
@@ -388,29 +400,110 @@ def read_csv(path: Path, date: str | list[str]) -> pd.DataFrame:
     return df
 
 
+@contextlib.contextmanager
+def collected_warnings(command: str) -> Iterator[None]:
+    """Collect the warnings statsmodels (or numpy) raise during a successful fit and print them
+    afterwards as one sentence on stderr, instead of Python's two-line form with a source-code
+    line."""
+    import sys
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    seen: list[str] = []
+    for w in caught:
+        text = " ".join(str(w.message).split()).rstrip(".")
+        item = f"{text} ({w.category.__name__})"
+        if item not in seen:
+            seen.append(item)
+    if seen:
+        from trends.errors import show
+
+        print(f"{command}: warning: the model was estimated, but the estimation warned: "
+              + show("; ".join(seen)) + ". Check the estimates before citing them.",
+              file=sys.stderr)
+
+
+def _check_regular(path: Path) -> None:
+    import os
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InputError("no such file", path=path, expected="a CSV file") from None
+    if stat.S_ISDIR(mode):
+        raise InputError("is a folder, not a file", path=path, expected="a CSV file")
+    if not stat.S_ISREG(mode):
+        raise InputError("is not a regular file (a FIFO, socket or device)", path=path,
+                         expected="a regular CSV file")
+
+
+def _check_header(path: Path) -> None:
+    import csv
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), [])
+    except (UnicodeDecodeError, csv.Error):
+        return  # reported by the reader below
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header, start=1):
+        key = name.strip()
+        if key in seen:
+            raise InputError(f"the header names a column twice (columns {seen[key]} and {i})",
+                             path=path, line=1, field=key,
+                             expected="distinct column names")
+        seen[key] = i
+
+
+def check_outcome(df: pd.DataFrame, outcome: str, path: Path) -> None:
+    """Refuse infinite outcome values (``inf``, ``-inf``, ``1e999``): they are neither a count
+    nor a gap; the message names the data line (header = line 1)."""
+    import numpy as np
+
+    if outcome not in df.columns:
+        return  # the specification names the missing column
+    col = pd.to_numeric(df[outcome], errors="coerce")
+    bad = np.isinf(col.to_numpy(dtype=float))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        line = i + 2  # header = line 1 (blank lines, which the reader skips, aside)
+        raise InputError("the outcome is not a finite number", path=path, line=line,
+                         field=outcome, value=str(df[outcome].iloc[i]),
+                         expected="a finite number, or an empty cell for a gap")
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``trends fit``; returns the exit status."""
-    from trends.atomic import write_csv, write_text
+    from trends.atomic import OutputSet, check_outputs_not_inputs
 
     if getattr(args, "model", "its") == "structural":
         from trends.commands.fit_structural import run_structural
 
         return run_structural(args)
+    out = Path(args.out)
+    windows = parse_windows(getattr(args, "window", None))
+    outputs = [out / "table.csv", out / "summary.md"] + ([out / "windows.csv"] if windows else [])
+    check_outputs_not_inputs([args.data, *([args.aggregates] if getattr(args, "aggregates", None)
+                                           else [])], outputs, out)
     path, df, interruptions = read_series(args)
     spec = build_spec(args, path, df, interruptions, cov=args.cov, errors=args.errors,
                       alpha=args.alpha, **aggregate_extra(args))
-    windows = parse_windows(getattr(args, "window", None))
-    res = spec.fit()
     win = None
-    if windows:  # computed before anything is written: a bad window leaves no outputs
+    with collected_warnings("trends fit"):
         try:
-            win = res.window_effects(windows)
+            res = spec.fit()
         except SpecificationError as exc:
             raise SpecificationError(f"{path}: {exc}") from None
-    out = Path(args.out)
-    table = res.table().reset_index()
-    write_csv(table, out / "table.csv", float_format="%.10g")
-    diag = res.diagnostics()
+        if windows:  # computed before anything is written: a bad window leaves no outputs
+            try:
+                win = res.window_effects(windows)
+            except SpecificationError as exc:
+                raise SpecificationError(f"{path}: {exc}") from None
+        table = res.table().reset_index()
+        diag = res.diagnostics()
     from trends.results import format_markdown_table
 
     tests = diag.tests.reset_index()
@@ -427,9 +520,11 @@ def run(args: argparse.Namespace) -> int:
         rep = res.aggregates_report()
         text += ("\n## Published totals (aggregates)\n\n"
                  + format_markdown_table(rep.astype(str)) + "\n")
-    write_text(out / "summary.md", text)
-    if win is not None:
-        write_csv(win, out / "windows.csv", float_format="%.10g")
+    with OutputSet() as staged:  # the table, summary (and windows) of one fit, or none
+        staged.write_csv(out / "table.csv", table, float_format="%.10g")
+        staged.write_text(out / "summary.md", text)
+        if win is not None:
+            staged.write_csv(out / "windows.csv", win, float_format="%.10g")
     print(f"trends fit: wrote {out / 'table.csv'} and {out / 'summary.md'} "
           f"({res.nobs} observations used)")
     return 0

@@ -80,22 +80,30 @@ def _markdown(grid: pd.DataFrame, args: argparse.Namespace, path: Path,
 
 def run(args: argparse.Namespace) -> int:
     """Run ``trends robust``; returns the exit status."""
-    from trends.atomic import write_csv, write_text
+    from trends.atomic import OutputSet, check_outputs_not_inputs
     from trends.commands.fit import build_spec, read_series
     from trends.robust.grid import break_date_grid
 
+    out = Path(args.out)
+    check_outputs_not_inputs([args.data], [out / "grid.csv", out / "grid.md"], out)
     path, df, interruptions = read_series(args)
     spec = build_spec(args, path, df, interruptions)
+    from trends.commands.fit import collected_warnings
+
     try:
-        grid = break_date_grid(spec, n_breaks=args.n_breaks, min_segment=args.min_segment,
-                               progress=args.progress)
+        with collected_warnings("trends robust"):
+            grid = break_date_grid(spec, n_breaks=args.n_breaks, min_segment=args.min_segment,
+                                   progress=args.progress)
     except SpecificationError as exc:
         raise SpecificationError(f"{path}: {exc}") from None
+    if len(grid) == 0 or ("aic" in grid.columns and grid["aic"].isna().all()):
+        raise SpecificationError(f"{path}: no placement of the breaks could be fitted "
+                                 f"({len(grid)} tried); a grid of NaN is no result")
     hyp = {k: str(v) for k, v in spec.design().interruptions.items()}
-    out = Path(args.out)
-    # all computed: now write, each file atomically
-    write_csv(grid, out / "grid.csv", float_format="%.10g")
-    write_text(out / "grid.md", _markdown(grid, args, path, hyp))
+    # all computed: now write both files, committed together
+    with OutputSet() as staged:
+        staged.write_csv(out / "grid.csv", grid, float_format="%.10g")
+        staged.write_text(out / "grid.md", _markdown(grid, args, path, hyp))
     print(f"trends robust: wrote {out / 'grid.csv'} and {out / 'grid.md'} "
           f"({len(grid)} placements)")
     return 0

@@ -126,12 +126,20 @@ def _files(inputs: str | Path | Sequence[str | Path]) -> list[Path]:
     for item in items:
         p = Path(item)
         if p.is_dir():
-            found = sorted(q for q in p.iterdir() if q.suffix.lower() == ".csv" and q.is_file())
+            found = sorted(q for q in p.iterdir()
+                           if q.suffix.lower() == ".csv" and not q.name.startswith("."))
+            for q in found:  # a broken link or FIFO named .csv is refused, not skipped
+                if not q.is_file():
+                    raise InputError("not a regular file (a broken link, FIFO, device or "
+                                     "folder)", path=q, expected="a CSV export")
             if not found:
                 raise InputError("folder holds no .csv file", path=p, expected="CSV exports")
             out.extend(found)
         elif not p.exists():
             raise FileNotFoundError(2, "No such file or directory", str(p))
+        elif not p.is_file():
+            raise InputError("not a regular file (a FIFO, socket or device)", path=p,
+                             expected="a CSV export")
         else:
             out.append(p)
     return sorted(dict.fromkeys(out))  # sorted: the result does not depend on argument order
@@ -349,6 +357,10 @@ def _coverage(fmt: str, label: str, ad: _core.Adapted,
     return ged.coverage(ad.years, label)
 
 
+#: The files ``trends clean --format FMT`` writes.
+OUTPUT_NAMES = ("panel.csv", "panel_weekly.csv", "annual.csv", "audit.csv")
+
+
 def write_outputs(result: EventsResult, out_dir: str | Path) -> dict[str, Path]:
     """Write ``panel.csv``, ``panel_weekly.csv``, ``annual.csv`` and ``audit.csv`` atomically.
 
@@ -359,14 +371,16 @@ def write_outputs(result: EventsResult, out_dir: str | Path) -> dict[str, Path]:
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(20, "Not a directory", str(out))
     written = {}
-    for name, df in (("panel.csv", result.monthly), ("panel_weekly.csv", result.weekly),
-                     ("annual.csv", result.annual), ("audit.csv", result.audit)):
-        written[name] = atomic.write_csv(df, out / name, float_format="%.15g")
+    with atomic.OutputSet() as staged:  # the four files are committed together or not at all
+        for name, df in (("panel.csv", result.monthly), ("panel_weekly.csv", result.weekly),
+                         ("annual.csv", result.annual), ("audit.csv", result.audit)):
+            written[name] = staged.write_csv(out / name, df, float_format="%.15g")
     return written
 
 
 def run_clean(inputs: list[str], fmt: str, out: str, country: str | None = "Pakistan") -> int:
     """``trends clean --format FMT INPUT... --out DIR``: read, write, print a summary; exit 0."""
+    atomic.check_outputs_not_inputs(inputs, [Path(out) / n for n in OUTPUT_NAMES], out)
     result = read_events(inputs, fmt, country=country)
     write_outputs(result, out)
     counts = result.audit["status"].value_counts()

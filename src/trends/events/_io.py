@@ -80,6 +80,29 @@ def read_columns(
     columns: Sequence[str],
     types: Mapping[str, pa.DataType],
 ) -> pa.Table:
+    """Read ``columns`` (see :func:`_read_columns`); a control character NUL in any text
+    column, anywhere in the file, is an InputError naming its line."""
+    table = _read_columns(path, columns, types)
+    for name in table.column_names:
+        col = table.column(name)
+        if pa.types.is_dictionary(col.type):
+            col = pc.cast(col, pa.string())
+        if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
+            continue
+        hit = pc.match_substring(col, "\x00")
+        if pc.any(hit).as_py():
+            i = int(pc.index(hit, True).as_py())
+            raise InputError("text holds a NUL control character", path=path,
+                             line=record_line(path, i), field=name,
+                             value=col[i].as_py()[:60], expected="text without control characters")
+    return table
+
+
+def _read_columns(
+    path: Path,
+    columns: Sequence[str],
+    types: Mapping[str, pa.DataType],
+) -> pa.Table:
     """Read ``columns`` of ``path`` with pyarrow, every column typed as in ``types`` (default text).
 
     Empty cells become nulls. Quoted fields may contain newlines (GED ``source_*`` fields do).

@@ -164,13 +164,66 @@ def integers_in(table: pa.Table, name: str, path: Path, allowed: Sequence[int],
     return values.astype(np.int64)
 
 
+#: Largest count accepted, as for tables (:data:`trends.clean.MAX_COUNT`).
+MAX_COUNT = 10**12
+
+
 def non_negative(table: pa.Table, name: str, path: Path) -> np.ndarray:
-    """A count column (NaN = not reported); negative values are an InputError."""
+    """A count column (NaN = not reported): finite whole numbers from 0 to 10^12, the same
+    rule as for tables; anything else (negative, ``inf``, ``12.5``, ``1e308``) is an
+    InputError naming the record's line."""
     values = numbers(table, name)
-    neg = values < 0
-    if neg.any():
-        i = int(np.flatnonzero(neg)[0])
-        raise InputError("negative count", path=path, line=record_line(path, i), field=name,
-                         value=table.column(name)[i].as_py(),
-                         expected="a count >= 0 or an empty cell")
+    with np.errstate(invalid="ignore"):
+        problems = (("negative count", values < 0),
+                    ("count is not a finite number", np.isinf(values)),
+                    ("count is not a whole number", np.isfinite(values)
+                     & (np.floor(values) != values)),
+                    ("count is absurdly large", np.isfinite(values) & (values > MAX_COUNT)))
+    for what, bad in problems:
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(what, path=path, line=record_line(path, i), field=name,
+                             value=table.column(name)[i].as_py(),
+                             expected=f"a whole number from 0 to {MAX_COUNT:,} or an empty cell")
     return values
+
+
+def check_years(years: np.ndarray, path: Path, field: str, first_year: int) -> None:
+    """Refuse a year before the dataset's first year or after the current year (also years
+    no calendar date can hold); it would widen the coverage window and fabricate months of
+    true zeros."""
+    import datetime as dt
+
+    last = dt.date.today().year
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isnan(years) & ((years < first_year) | (years > last))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError("year outside the dataset's range", path=path,
+                         line=record_line(path, i), field=field, value=f"{years[i]:g}",
+                         expected=f"a year from {first_year} (the dataset's first) to {last}")
+
+
+def check_dates(days: np.ndarray, path: Path, field: str, first_year: int,
+                years: np.ndarray | None = None, year_field: str = "year") -> None:
+    """Refuse event dates before ``first_year`` or after today, and a ``year`` column that
+    disagrees with the date's year (the coverage window is built from them)."""
+    import datetime as dt
+
+    today = np.datetime64(dt.date.today(), "D")
+    lo = np.datetime64(f"{first_year:04d}-01-01", "D")
+    bad = (days < lo) | (days > today)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError("date outside the dataset's range", path=path,
+                         line=record_line(path, i), field=field, value=str(days[i]),
+                         expected=f"a date from {lo} (the dataset's first year) to today {today}")
+    if years is not None:
+        date_year = days.astype("datetime64[Y]").astype(np.int64) + 1970
+        with np.errstate(invalid="ignore"):
+            off = ~np.isnan(years) & (years != date_year)
+        if off.any():
+            i = int(np.flatnonzero(off)[0])
+            raise InputError(f"year disagrees with {field} {days[i]}", path=path,
+                             line=record_line(path, i), field=year_field,
+                             value=f"{years[i]:g}", expected=f"{date_year[i]}")

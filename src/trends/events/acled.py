@@ -27,6 +27,8 @@ from ._io import read_columns, record_line
 FORMAT = "acled"
 SOURCE = "ACLED"
 URL = "https://acleddata.com/data-export-tool/"
+#: First year of any ACLED coverage.
+FIRST_YEAR = 1997
 REQUIRED = ("event_id_cnty", "event_date", "year", "event_type", "actor1", "inter1", "actor2",
             "inter2", "country", "admin1", "fatalities")
 OPTIONAL = ("time_precision", "sub_event_type")
@@ -97,6 +99,8 @@ def read(path: Path, country: str | None, rule: AcledRule, names: list[str]) -> 
     n = table.num_rows
 
     day = _parse.dates(table, "event_date", path, DATE_FORMATS)
+    # ACLED's earliest coverage (Africa) starts in 1997; 'year' is the event date's year
+    _parse.check_dates(day, path, "event_date", FIRST_YEAR, _parse.numbers(table, "year"))
     precision = (_parse.integers_in(table, "time_precision", path, (1, 2, 3),
                                     "time_precision 1, 2 or 3")
                  if "time_precision" in cols else np.ones(n, dtype=np.int64))

@@ -27,6 +27,8 @@ from ._io import read_columns, record_line
 
 FORMAT = "ucdp-ged"
 URL = "https://ucdp.uu.se/downloads/"
+#: First year of UCDP GED.
+FIRST_YEAR = 1989
 REQUIRED = ("id", "year", "type_of_violence", "side_a", "side_b", "country", "adm_1",
             "date_start", "date_end", "best", "low", "high")
 OPTIONAL = ("country_id", "date_prec", "deaths_civilians")
@@ -103,6 +105,9 @@ def read(path: Path, country: str | None, rule: GedRule, names: list[str]) -> Ad
 
     start = _parse.timestamps(table, "date_start", path)
     end = _parse.timestamps(table, "date_end", path)
+    # UCDP GED starts in 1989; 'year' is the year of date_start
+    _parse.check_dates(start, path, "date_start", FIRST_YEAR, _parse.numbers(table, "year"))
+    _parse.check_dates(end, path, "date_end", FIRST_YEAR)
     bad = np.flatnonzero(end < start)
     if bad.size:
         i = int(bad[0])

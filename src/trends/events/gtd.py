@@ -26,6 +26,8 @@ from ._io import read_columns, record_line
 FORMAT = "gtd"
 SOURCE = "GTD"
 URL = "https://www.start.umd.edu/gtd/"
+#: First year of the GTD.
+FIRST_YEAR = 1970
 REQUIRED = ("eventid", "iyear", "imonth", "iday", "country_txt", "provstate", "gname", "nkill",
             "nwound")
 OPTIONAL = ("doubtterr", "attacktype1_txt")
@@ -67,6 +69,7 @@ def read(path: Path, country: str | None, rule: GtdRule, names: list[str]) -> Ad
         i = int(np.flatnonzero(missing)[0])
         raise InputError("year is missing", path=path, line=record_line(path, i), field="iyear",
                          expected="a year such as 2021")
+    _parse.check_years(year, path, "iyear", FIRST_YEAR)  # also years no date can hold
     month = _parse.integers_in(table, "imonth", path, range(0, 13), "0 (unknown) or 1-12")
     day = _parse.integers_in(table, "iday", path, range(0, 32), "0 (unknown) or 1-31")
     y = year.astype(np.int64)
@@ -84,6 +87,7 @@ def read(path: Path, country: str | None, rule: GtdRule, names: list[str]) -> Ad
     known_day = (month > 0) & (day > 0)
     start = np.where(month == 0, year_start, np.where(day == 0, month_start, exact))
     end = np.where(month == 0, year_end, np.where(day == 0, month_end, exact))
+    _parse.check_dates(start, path, "iyear", FIRST_YEAR)  # not after today
 
     code = np.zeros(n, dtype=np.int8)
     if rule.exclude_doubtful and "doubtterr" in cols:

@@ -67,7 +67,8 @@ _CACHE: dict[tuple[str, str], dict[str, Any]] = {}
 def _key(ctx: Any) -> tuple[str, str]:
     from trends.provenance import sha256_file
 
-    return (str(ctx.processed), sha256_file(Path(ctx.processed) / "panel.csv"))
+    where = ctx.final(ctx.processed) if hasattr(ctx, "final") else ctx.processed
+    return (str(where), sha256_file(Path(ctx.processed) / "panel.csv"))
 
 
 def fitted(ctx: Any) -> dict[str, Any]:
@@ -89,7 +90,7 @@ def fitted(ctx: Any) -> dict[str, Any]:
 
 
 def _rel(ctx: Any, paths: list[Path]) -> list[str]:
-    return [os.path.relpath(p, ctx.root) for p in paths]
+    return [ctx.rel(p) if hasattr(ctx, "rel") else os.path.relpath(p, ctx.root) for p in paths]
 
 
 def _version(ctx: Any) -> str:
@@ -196,7 +197,7 @@ def stage_figures(ctx: Any) -> None:
     for stem in FIGURES:
         out += plot.save_figure(figs[stem], ctx.figures / stem)
     ctx.outputs["figures"] = _rel(ctx, out)
-    ctx.log(f"figures: {len(FIGURES)} figures -> {os.path.relpath(ctx.figures, ctx.root)}/ "
+    ctx.log(f"figures: {len(FIGURES)} figures -> {_rel(ctx, [ctx.figures])[0]}/ "
             "(PNG, SVG)")
 
 
@@ -266,7 +267,7 @@ def stage_tables(ctx: Any) -> None:
         out += write_table(analysis.audit_summary(inputs.audit), ctx.results / "audit_summary",
                            caption="Raw rows by file and status", label="tab:audit")
     ctx.outputs["tables"] = _rel(ctx, out)
-    ctx.log(f"tables: {len(out) // 3} tables -> {os.path.relpath(ctx.results, ctx.root)}/ "
+    ctx.log(f"tables: {len(out) // 3} tables -> {_rel(ctx, [ctx.results])[0]}/ "
             "(CSV, MD, TeX)")
 
 
@@ -280,14 +281,17 @@ def stage_provenance(ctx: Any) -> None:
     outputs = sorted(p for d in (ctx.figures, ctx.results) for p in Path(d).glob("*")
                      if p.is_file() and p.name != target.name and not p.name.startswith("."))
     record = build_provenance(
-        [ctx.raw, ctx.root / "data" / "claims.csv", *f["inputs"].files],
-        specifications=specs, outputs=outputs, root=ctx.root,
+        [ctx.raw, ctx.root / "data" / "claims.csv",
+         # this run's files (the cached inputs may have been read from an earlier staging)
+         *(Path(ctx.processed) / p.name for p in f["inputs"].files)],
+        specifications=specs, outputs=outputs,
+        root=[ctx.stage_root, ctx.root] if getattr(ctx, "stage_root", None) else ctx.root,
         extra={"command": "trends reproduce", "figures": {k: list(v) for k, v in FIGURES.items()},
                "tables": {k: list(v) for k, v in TABLES.items()}})
     write_provenance(target, record)
     ctx.outputs["provenance"] = _rel(ctx, [target])
     ctx.log(f"provenance: {len(record['inputs'])} inputs, {len(record['outputs'])} outputs -> "
-            f"{os.path.relpath(target, ctx.root)}")
+            f"{_rel(ctx, [target])[0]}")
 
 
 __all__ = ["FIGURES", "TABLES", "fitted", "stage_figures", "stage_models", "stage_provenance",
