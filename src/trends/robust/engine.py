@@ -49,13 +49,14 @@ statsmodels' defaults: results agree with a statsmodels refit to ~1e-8 or better
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import special
 
 from trends.errors import SpecificationError
+from trends.robust._threads import single_blas_thread
 
 Family = Literal["gaussian", "poisson", "quasipoisson", "negbin"]
 FAMILIES: tuple[str, ...] = ("gaussian", "poisson", "quasipoisson", "negbin")
@@ -116,6 +117,7 @@ def check_family(family: str) -> str:
     return family
 
 
+@single_blas_thread
 def fit_batch(
     y: np.ndarray,
     base: np.ndarray,
@@ -767,7 +769,7 @@ def _fit_counts(
     if negbin or not shared_y:
         llf = _count_llf(Y, mu, alpha_out)
     else:  # y log(mu) = y eta: one product with the shared outcome
-        llf = eta @ y - mu.sum(axis=1) - float(np.sum(special.gammaln(y + 1.0)))
+        llf = eta @ y - mu.sum(axis=1) - _log_factorial_sum(y)
     if family == "quasipoisson":
         scale = np.sum((Y - mu) ** 2 / mu, axis=1) / (n - p)
         llf = llf / scale  # statsmodels' GLM(scale="X2") convention (see module notes)
@@ -800,11 +802,21 @@ def _reserve_heap(nbytes: int) -> None:
     del block
 
 
+def _log_factorial_sum(y: np.ndarray) -> float:
+    """``sum(log(y!))`` of one outcome vector, without importing :mod:`scipy.special` (whose
+    first import costs more than a whole small grid)."""
+    vals, counts = np.unique(y, return_counts=True)
+    return float(sum(c * math.lgamma(v + 1.0) for v, c in zip(vals.tolist(), counts.tolist(),
+                                                            strict=True)))
+
+
 def _count_llf(Y: np.ndarray, mu: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+    from scipy import special  # only here and for NB2: not on a Poisson grid's path
+
     if alpha is None:
         if Y.strides[0] == 0:  # one outcome shared by all rows: its constant once
             y = Y[0]
-            const = float(np.sum(special.gammaln(y + 1.0)))
+            const = _log_factorial_sum(y)
             return special.xlogy(y, mu).sum(axis=1) - mu.sum(axis=1) - const
         return np.sum(special.xlogy(Y, mu) - mu - special.gammaln(Y + 1.0), axis=1)
     a = alpha[:, None]
@@ -836,6 +848,8 @@ def _newton_theta(Y: np.ndarray, mu: np.ndarray, theta: np.ndarray, steps: int =
     ``r S`` and the curvature ``r S + r^2 H``. A step that would not increase the likelihood
     locally (non-negative curvature) is replaced by a bounded gradient step.
     """
+    from scipy import special
+
     th = theta.copy()
     for _ in range(steps):
         r = np.exp(th)[:, None]

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from trends.errors import SpecificationError
+from trends.robust._threads import single_blas_thread
 from trends.robust.engine import BatchFit, BreakColumns, fit_batch
 from trends.robust.problem import (
     BreakProblem,
@@ -31,6 +32,29 @@ __all__ = ["break_date_grid", "profile", "plot_grid", "refit_loop", "fit_placeme
 #: floats of break columns per batch (``m n`` per fit): small enough for every ``B x n`` array
 #: of a batch to stay in cache (larger batches are slower, not faster)
 _CHUNK_FLOATS = 600_000
+
+
+class _NoBar:
+    """Stand-in for a disabled tqdm bar (tqdm is not imported when no bar is shown)."""
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int = 1) -> None:
+        return None
+
+
+def progress_bar(show: bool, **kwargs: Any) -> Any:
+    """A ``tqdm.std`` bar when ``show``, else a no-op: ``tqdm.auto`` would import asyncio (0.1 s
+    on a first call) to offer notebook bars, and a hidden bar needs no tqdm at all."""
+    if not show:
+        return _NoBar()
+    from tqdm.std import tqdm
+
+    return tqdm(**kwargs)
 
 
 def _check_min_segment(problem: BreakProblem, min_segment: int) -> int:
@@ -51,6 +75,7 @@ def _chunks(n_rows: int, per_row: int) -> Iterator[slice]:
         yield slice(start, min(start + size, n_rows))
 
 
+@single_blas_thread
 def fit_placements(
     problem: BreakProblem,
     placements: np.ndarray,
@@ -77,8 +102,6 @@ def fit_placements(
     break moved), which are close to its optimum, so that Newton's method needs few steps.
     Starting values change the number of iterations only, not the optimum.
     """
-    from tqdm.auto import tqdm
-
     placements = np.asarray(placements, dtype=np.int64).reshape(len(placements), -1)
     reps, inverse = _representatives(problem, placements)
     B = len(reps)
@@ -98,7 +121,7 @@ def fit_placements(
     else:
         stages = _continuation(reps)
     weight = np.bincount(inverse, minlength=B)
-    with tqdm(total=len(placements), desc=desc, disable=not progress, unit="fit") as bar:
+    with progress_bar(progress, total=len(placements), desc=desc, unit="fit") as bar:
         for rows, lo, hi, frac in stages:
             for sl in _chunks(len(rows), m * n):
                 idx = rows[sl]
@@ -228,6 +251,13 @@ def quasi_scale(problem: BreakProblem) -> float:
     return c
 
 
+def period_labels(problem: BreakProblem) -> np.ndarray:
+    """Calendar label of every position (``labels[p] == problem.label(p)``), as an object
+    array of ``str``: the break columns of a grid are then one fancy-indexing each instead of a
+    pandas lookup per placement."""
+    return np.asarray(problem.periods.astype(str), dtype=object)
+
+
 def _table(
     problem: BreakProblem,
     placements: np.ndarray,
@@ -235,8 +265,9 @@ def _table(
 ) -> pd.DataFrame:
     params, llf, aic, bic, conv, alphas = fitted
     data: dict[str, Any] = {}
+    labels = period_labels(problem)
     for j in range(problem.n_breaks):
-        data[f"break_{j + 1}"] = [problem.label(p) for p in placements[:, j]]
+        data[f"break_{j + 1}"] = labels[placements[:, j]]
     data["llf"] = llf
     data["aic"] = aic
     data["bic"] = bic
