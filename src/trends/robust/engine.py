@@ -181,7 +181,7 @@ def fit_batch(
     if isinstance(extra, BreakColumns):
         if extra.shape[2] != n:
             raise SpecificationError("break columns and base have different numbers of rows")
-        if family == "gaussian":  # closed form: the columns themselves are needed
+        if family == "gaussian" and y.ndim != 1:  # many outcomes: the columns are needed
             extra = extra.toarray()
     elif extra is not None:
         extra = np.ascontiguousarray(extra, dtype=float)
@@ -206,6 +206,8 @@ def fit_batch(
         if start.shape != (B, p):
             raise SpecificationError(f"start must have shape ({B}, {p})")
     if family == "gaussian":
+        if isinstance(extra, BreakColumns):
+            return _fit_gaussian_breaks(y, base, extra)
         return _fit_gaussian(y, base, extra, B)
     res = _fit_counts(y, base, extra, B, family, offset, alpha, tol, maxiter, start)
     if quasi_scale is not None:  # llf was divided by each fit's own scale: use the common one
@@ -604,6 +606,86 @@ def _fit_gaussian_fwl(y: np.ndarray, base: np.ndarray, extra: np.ndarray) -> Bat
     params[:, q:] = g
     ssr = ssr0 - np.einsum("bm,bm->b", Er.reshape(B, m), g)
     # a varying column (almost) in the span of the others: E'ME is singular
+    bad = ~(piv > _RCOND) | ~np.isfinite(ssr) | (ssr <= 0)
+    params[bad] = np.nan
+    ssr = np.where(bad, np.nan, ssr)
+    llf = -0.5 * n * (_LOG_2PI + np.log(ssr / n) + 1.0)
+    return BatchFit(params=params, llf=llf, nobs=n, k_params=p, alpha=None,
+                    scale=ssr / (n - p), converged=~bad)
+
+
+def _fit_gaussian_breaks(y: np.ndarray, base: np.ndarray, br: BreakColumns) -> BatchFit:
+    """One outcome, break columns at many placements: least squares from cumulative sums.
+
+    The Frisch-Waugh-Lovell solution of :func:`_fit_gaussian_fwl` needs, per fit, only
+    ``E'E``, ``E'X`` and ``E'r`` (``r``: residuals of the shared block). For level and slope
+    columns every entry is a sum over ``t >= at`` of one of ``1, t, t^2, x, t x, r, t r``, so
+    one pass of suffix sums over the observations (``(n + 1) x (2 q + 5)``) gives all of them
+    by indexing: the cost per fit is ``O(m q^2)``, independent of ``n``, and the ``B x m x n``
+    columns are never formed (a grid over all placements of two breaks is ``O(n^2)``, not
+    ``O(n^3)``). This is the same computation as the dynamic programme over segment sums of
+    Bai & Perron (2003), for a partial structural-change model (shared columns do not break).
+    """
+    n, q = base.shape
+    B, m, _ = br.shape
+    p = q + m
+    Gb = base.T @ base
+    dg = np.sqrt(np.diag(Gb))
+    dg[dg == 0] = 1.0
+    ev = np.linalg.eigvalsh(Gb / np.outer(dg, dg))
+    if not ev[0] > _RCOND * ev[-1]:  # the shared columns alone are collinear: nothing to fit
+        nan = np.full(B, np.nan)
+        return BatchFit(params=np.full((B, p), np.nan), llf=nan, nobs=n, k_params=p,
+                        alpha=None, scale=nan, converged=np.zeros(B, dtype=bool))
+    Gb_inv = np.linalg.inv(Gb / np.outer(dg, dg)) / np.outer(dg, dg)  # Jacobi-scaled inverse
+    b0 = Gb_inv @ (base.T @ y)
+    r0 = y - base @ b0
+    ssr0 = float(r0 @ r0)
+    t = br.t
+    # suffix sums: row i holds the sum over observations i.. (row n: 0)
+    V = np.column_stack([base, base * t[:, None], np.ones(n), t, t * t, r0, t * r0])
+    suffix = np.zeros((n + 1, V.shape[1]))
+    suffix[:n] = np.cumsum(V[::-1], axis=0)[::-1]
+    sx, stx = slice(0, q), slice(q, 2 * q)
+    c1, ct, ctt, cr, ctr = 2 * q, 2 * q + 1, 2 * q + 2, 2 * q + 3, 2 * q + 4
+    at = br.at  # B x k
+    first = np.searchsorted(t, at, side="left")  # B x k: first observation from each break on
+    rows = [suffix[first[:, j]] for j in range(at.shape[1])]  # k arrays B x (2q + 5)
+    C = np.empty((B, m, q))  # E'X
+    Er = np.empty((B, m))
+    for i, (j, c) in enumerate(br.cols):
+        R, b = rows[j], at[:, j, None]
+        if c == "level":
+            C[:, i] = R[:, sx]
+            Er[:, i] = R[:, cr]
+        else:
+            C[:, i] = R[:, stx] - b * R[:, sx]
+            Er[:, i] = R[:, ctr] - b[:, 0] * R[:, cr]
+    EE = np.empty((B, m, m))
+    for i, (j, c) in enumerate(br.cols):
+        for i2 in range(i, m):
+            j2, c2 = br.cols[i2]
+            # the product of two indicators is the later break's
+            R = rows[j] if j == j2 else np.where((at[:, j] >= at[:, j2])[:, None],
+                                                 rows[j], rows[j2])
+            s1, st, stt = R[:, c1], R[:, ct], R[:, ctt]
+            bj, bj2 = at[:, j], at[:, j2]
+            if c == "level" and c2 == "level":
+                v = s1
+            elif c == "level" or c2 == "level":
+                bs = bj2 if c == "level" else bj
+                v = st - bs * s1
+            else:
+                v = stt - (bj + bj2) * st + bj * bj2 * s1
+            EE[:, i, i2] = v
+            EE[:, i2, i] = v
+    H = (C.reshape(B * m, q) @ Gb_inv).reshape(B, m, q)  # E'X (X'X)^-1
+    A = EE - np.matmul(H, C.transpose(0, 2, 1))
+    g, piv = _cholesky_solve(A, Er)
+    params = np.empty((B, p))
+    params[:, :q] = b0[None, :] - np.einsum("bmq,bm->bq", H, g)
+    params[:, q:] = g
+    ssr = ssr0 - np.einsum("bm,bm->b", Er, g)
     bad = ~(piv > _RCOND) | ~np.isfinite(ssr) | (ssr <= 0)
     params[bad] = np.nan
     ssr = np.where(bad, np.nan, ssr)
