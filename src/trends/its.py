@@ -357,7 +357,7 @@ def _estimate(
     design: Design, cov: tuple[str, int | None, bool], errors: tuple[int, int] | None
 ) -> Any:
     """Fit with statsmodels and return the statsmodels results object."""
-    import statsmodels.api as sm
+    import trends._statsmodels as sm  # not statsmodels.api: no formula interface
 
     y, X, off, fam = design.y, design.X, design.offset, design.family
     args = _cov_args(cov, design)

@@ -480,7 +480,7 @@ class ITSResults:
         approximation outside OLS). Default ``lags``: periods per year (12 monthly, 4
         quarterly, 52 weekly, 5 annual) capped at ``nobs // 4``.
         """
-        import statsmodels.api as sm
+        import trends._statsmodels as sm  # not statsmodels.api: no formula interface
         from statsmodels.stats.diagnostic import acorr_breusch_godfrey, acorr_ljungbox
         from statsmodels.stats.stattools import durbin_watson
         from statsmodels.tsa.stattools import acf

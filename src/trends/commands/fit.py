@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
 
 from trends.errors import InputError, SpecificationError
 from trends.schema import PANEL_KEYS
+
+TYPE_CHECKING = False  # not typing's: typing is not imported to start the CLI
+if TYPE_CHECKING:  # pandas is imported by the functions that run: `trends --help` needs none
+    from typing import Any
+
+    import pandas as pd
 
 __all__ = ["register", "run", "add_model_arguments", "read_series", "read_csv", "build_spec",
            "parse_interruption", "add_select_argument", "select_rows", "add_window_arguments",
@@ -52,6 +55,8 @@ def window_rows(df: pd.DataFrame, date: str, start: str | None, end: str | None,
     """Rows of ``df`` whose ``date`` lies in ``[start, end]`` (calendar periods, inclusive)."""
     if start is None and end is None:
         return df
+    import pandas as pd
+
     from trends.design import infer_freq, to_period, to_periods
 
     if date not in df.columns:
@@ -140,6 +145,8 @@ def select_rows(df: pd.DataFrame, selections: list[str] | None, path: Path,
     """
     if not selections:
         return df
+    import pandas as pd
+
     keep = pd.Series(True, index=df.index)
     for item in selections:
         col, sep, value = item.partition("=")
@@ -174,6 +181,8 @@ def parse_interruption(text: str) -> tuple[str, str]:
 
 def read_csv(path: Path, date: str) -> pd.DataFrame:
     """Read the CSV at ``path`` with ``date`` as text; unreadable files raise InputError."""
+    import pandas as pd
+
     try:
         df = pd.read_csv(path, dtype={date: str}, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -183,6 +192,8 @@ def read_csv(path: Path, date: str) -> pd.DataFrame:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``trends fit``; returns the exit status."""
+    import pandas as pd
+
     from trends.atomic import write_csv, write_text
 
     path, df, interruptions = read_series(args)
