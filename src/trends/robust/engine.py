@@ -662,13 +662,13 @@ def _fit_gaussian_breaks(y: np.ndarray, base: np.ndarray, br: BreakColumns) -> B
             C[:, i] = R[:, stx] - b * R[:, sx]
             Er[:, i] = R[:, ctr] - b[:, 0] * R[:, cr]
     EE = np.empty((B, m, m))
+    S3 = np.ascontiguousarray(suffix[:, [c1, ct, ctt]])
     for i, (j, c) in enumerate(br.cols):
         for i2 in range(i, m):
             j2, c2 = br.cols[i2]
-            # the product of two indicators is the later break's
-            R = rows[j] if j == j2 else np.where((at[:, j] >= at[:, j2])[:, None],
-                                                 rows[j], rows[j2])
-            s1, st, stt = R[:, c1], R[:, ct], R[:, ctt]
+            # the product of two indicators is the later break's (the larger first row)
+            R = S3[first[:, j] if j == j2 else np.maximum(first[:, j], first[:, j2])]
+            s1, st, stt = R[:, 0], R[:, 1], R[:, 2]
             bj, bj2 = at[:, j], at[:, j2]
             if c == "level" and c2 == "level":
                 v = s1

@@ -289,9 +289,10 @@ def _table(
 ) -> pd.DataFrame:
     params, llf, aic, bic, conv, alphas = fitted
     data: dict[str, Any] = {}
-    labels = period_labels(problem)
+    # the labels as pandas' default string array once, then one (pyarrow) take per break
+    labels = pd.Series(period_labels(problem)).array  # the dtype pandas infers for text
     for j in range(problem.n_breaks):
-        data[f"break_{j + 1}"] = labels[placements[:, j]]
+        data[f"break_{j + 1}"] = labels.take(placements[:, j])
     data["llf"] = llf
     data["aic"] = aic
     data["bic"] = bic
@@ -376,9 +377,10 @@ def break_date_grid(
         )
     fitted = fit_placements(problem, placements, alpha=alpha, progress=progress,
                             desc="break-date grid")
-    table = _table(problem, placements, fitted)
-    order = np.argsort(table["aic"].to_numpy(), kind="stable")  # enumeration order breaks ties
-    return table.iloc[order].reset_index(drop=True)
+    # sort before the table is built (one gather of numbers, not of every string column)
+    order = np.argsort(fitted[2], kind="stable")  # by aic; enumeration order breaks ties
+    fitted = tuple(None if a is None else a[order] for a in fitted)
+    return _table(problem, placements[order], fitted)
 
 
 def profile(
