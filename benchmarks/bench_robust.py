@@ -83,7 +83,8 @@ def simulated(n: int, freq: str = "M") -> tuple[pd.DataFrame, str]:
     mu = np.exp(2.5 + 1.0 / n * t + 0.5 * (t >= int(0.88 * n))
                 - 2.0 / n * np.maximum(t - int(0.9 * n), 0)
                 + 0.2 * np.sin(2 * np.pi * t / season))
-    df = pd.DataFrame({"month": periods.astype(str), "attacks": rng.poisson(mu).astype(float)})
+    labels = periods.astype(str) if freq == "M" else periods.start_time.strftime("%Y-%m-%d")
+    df = pd.DataFrame({"month": labels, "attacks": rng.poisson(mu).astype(float)})
     unit = "months" if freq == "M" else "weeks"
     return df, f"simulated {n}-{unit[:-1]} Poisson series ({n} {unit})"
 
@@ -100,11 +101,9 @@ def case_model(name: str):
     freq = "W" if name.startswith("w") else "M"
     n = int(name[1:])
     df, label = simulated(n, freq)
-    periods = pd.PeriodIndex(df["month"], freq=freq) if freq == "M" else None
     dates = df["month"].tolist()
     inter = {"first": dates[int(0.6 * n)], "second": dates[int(0.88 * n)]}
     seasonality = "month" if freq == "M" else "fourier:2:52"
-    del periods
     return trends.ITS(df, outcome="attacks", date="month", interruptions=inter,
                       family="poisson", seasonality=seasonality, freq=freq), label
 

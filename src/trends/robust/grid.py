@@ -256,7 +256,7 @@ def _unique_rows(rows: np.ndarray, radix: int) -> tuple[np.ndarray, np.ndarray]:
     for j in range(k):
         code *= radix
         code += rows[:, j]
-    ucode, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
     return rows[first], np.asarray(inverse).reshape(-1)
 
 
