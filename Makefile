@@ -33,8 +33,11 @@ test: $(STAMP)
 notebooks: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python tools/run_notebooks.py
 
+# every ratio next to its baseline from the same run; cold (fresh process, default env) and warm
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_robust.py
+	$(BIN)/python benchmarks/bench_gaussian.py
+	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_calibrate.py
 

@@ -8,7 +8,12 @@ peak memory are isolated:
 * ``ours``: :func:`trends.events.read_events` (monthly and weekly panels, annual totals);
 * ``ours_audit``: the same plus the per-record audit (built on first access, incl. the scan
   that maps records to physical lines);
+* ``command``: the whole ``trends clean --format FMT FILE --out DIR`` (read, audit, and every
+  output written, ``audit.csv`` included), run through :func:`trends.cli.main`;
 * ``baseline``: plain ``pandas.read_csv(path)`` with default settings (reading only).
+
+``command_ratio`` (command / baseline seconds; the target is <= 1) and ``peak_ratio`` (peak
+memory of the command / of pandas; target < 1) are printed per format.
 
 The machine may be shared, so each measurement is repeated (``--repeat``, interleaved) and the
 fastest run is reported (the usual best-of-N for noisy timings); peak memory is the largest.
@@ -307,7 +312,7 @@ def make_gtd(path: Path, n: int, rng: np.random.Generator) -> None:
 
 
 MAKERS = {"ucdp-ged": make_ged, "acled": make_acled, "gtd": make_gtd}
-WHICH = ("ours", "ours_audit", "baseline")
+WHICH = ("ours", "ours_audit", "command", "baseline")
 
 
 def measure(which: str, fmt: str, path: str, traced: bool) -> dict[str, float]:
@@ -319,7 +324,16 @@ def measure(which: str, fmt: str, path: str, traced: bool) -> dict[str, float]:
     if traced:
         tracemalloc.start()
     t0 = time.perf_counter()
-    if which in ("ours", "ours_audit"):
+    if which == "command":
+        # the whole `trends clean --format FMT FILE --out DIR`: read, audit, write all outputs
+        from trends import cli
+
+        with tempfile.TemporaryDirectory() as out:
+            status = cli.main(["clean", "--format", fmt, path, "--out", out])
+            if status != 0:
+                raise SystemExit(status)
+            rows = sum(1 for _ in open(Path(out) / "audit.csv", "rb")) - 1
+    elif which in ("ours", "ours_audit"):
         res = ev.read_events(path, fmt)
         rows = res.records
         if which == "ours_audit":
@@ -380,6 +394,13 @@ def main(argv: list[str] | None = None) -> int:
                       f"peak_mb={r['peak_mb']:.0f} traced_mb={r['traced_mb']:.0f} "
                       f"file_mb={size_mb:.0f} runs={r['all_seconds']}", flush=True)
             base = got["baseline"]["seconds"]
+            cmd = got["command"]
+            print(f"format={fmt} command_seconds={cmd['seconds']:.2f} "
+                  f"baseline_seconds={base:.2f} command_ratio={cmd['seconds'] / base:.3f} "
+                  f"(trends clean, audit and all outputs written / pandas.read_csv; <= 1 is the "
+                  f"target) command_peak_mb={cmd['peak_mb']:.0f} "
+                  f"baseline_peak_mb={got['baseline']['peak_mb']:.0f} "
+                  f"peak_ratio={cmd['peak_mb'] / got['baseline']['peak_mb']:.2f}", flush=True)
             print(f"format={fmt} ratio={got['ours']['seconds'] / base:.3f} "
                   f"ratio_with_audit={got['ours_audit']['seconds'] / base:.3f} "
                   f"mem_ratio={got['ours']['peak_mb'] / size_mb:.2f} "

@@ -407,7 +407,7 @@ class AggregateProblem:
     def start_params(self, y: np.ndarray | None = None) -> np.ndarray:
         """Start values: the GLM (Poisson / OLS) fit on the monthly rows; for negbin also a
         moment estimate of ``log alpha`` from it."""
-        import statsmodels.api as sm
+        import trends._statsmodels as sm  # not statsmodels.api: no formula interface
 
         y = self.y if y is None else y
         if self.family == "gaussian":

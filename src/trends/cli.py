@@ -9,15 +9,17 @@ traceback instead.
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import signal
 import sys
 import threading
-from collections.abc import Sequence
 
 from trends import __version__
 from trends.errors import TrendsError
+
+TYPE_CHECKING = False  # as in trends/__init__: typing is not imported to start the CLI
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
 
 #: Sub-command modules, in the order ``trends --help`` lists them.
 COMMANDS: tuple[str, ...] = ("clean", "fit", "robust", "reproduce", "vocabulary")
@@ -25,6 +27,9 @@ COMMANDS: tuple[str, ...] = ("clean", "fit", "robust", "reproduce", "vocabulary"
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every available sub-command."""
+    import argparse
+    import importlib
+
     parser = argparse.ArgumentParser(
         prog="trends",
         description="Clean attack-count tables into a monthly panel and fit interrupted "
@@ -49,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``trends`` console script; returns the exit status."""
     command, debug = "trends", False
+    if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
+        # what argparse's version action prints, without building every sub-command's parser
+        print(f"trends {__version__}")
+        return 0
 
     def terminated(signum: int, frame: object) -> None:
         # SIGTERM becomes an exception, so staged outputs are removed on the way out (every

@@ -31,12 +31,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from scipy import special
-
 from trends.errors import SpecificationError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy is imported where it is used: the CLI starts without it
+    import numpy as np
+
     from trends.fitrecord import FitRecord
 
 __all__ = [
@@ -143,6 +142,7 @@ class IdentityLink(Link):
         return eta
 
     def deriv(self, mu: np.ndarray) -> np.ndarray:
+        import numpy as np
         return np.ones_like(np.asarray(mu, dtype=float))
 
 
@@ -159,15 +159,19 @@ class LogLink(Link):
     name = "log"
 
     def __call__(self, mu: np.ndarray) -> np.ndarray:
+        import numpy as np
         return np.log(mu)
 
     def inverse(self, eta: np.ndarray) -> np.ndarray:
+        import numpy as np
         return np.exp(eta)
 
     def deriv(self, mu: np.ndarray) -> np.ndarray:
+        import numpy as np
         return 1.0 / np.asarray(mu, dtype=float)
 
     def inverse_deriv(self, eta: np.ndarray) -> np.ndarray:
+        import numpy as np
         return np.exp(eta)
 
 
@@ -286,6 +290,7 @@ class Family(ABC):
         ...
         trends.errors.SpecificationError: family 'poisson' needs non-negative integer counts; ...
         """
+        import numpy as np
         if not self.counts:
             return
         bad = (y < 0) | (y != np.floor(y))
@@ -452,16 +457,19 @@ class Gaussian(Family):
 
     def variance(self, mu: np.ndarray, dispersion: float | np.ndarray | None = None
                  ) -> np.ndarray:
+        import numpy as np
         return np.ones_like(np.asarray(mu, dtype=float))
 
     def simulate(self, mu: np.ndarray, rng: np.random.Generator,
                  dispersion: float | None = None, size: Any = None) -> np.ndarray:
+        import numpy as np
         mu = np.asarray(mu, dtype=float)
         sd = math.sqrt(float(1.0 if dispersion is None else dispersion))
         return mu + sd * rng.standard_normal(mu.shape if size is None else size)
 
     def loglike(self, y: np.ndarray, mu: np.ndarray,
                 dispersion: np.ndarray | float | None = None) -> np.ndarray:
+        import numpy as np
         s2 = np.asarray(1.0 if dispersion is None else dispersion, dtype=float)
         if s2.ndim:
             s2 = s2[..., None]
@@ -470,13 +478,13 @@ class Gaussian(Family):
 
     def fit(self, y: np.ndarray, X: Any, offset: np.ndarray | None,
             cov_args: Mapping[str, Any], *, k: int) -> FitRecord:
-        import statsmodels.api as sm
+        import trends._statsmodels as sm  # not statsmodels.api: no formula interface
 
         return _sm_record(sm.OLS(y, X).fit(**cov_args), k, self)
 
     def reference_fit(self, y: np.ndarray, X: np.ndarray, offset: np.ndarray | None, *,
                       alpha: float | None = None, scale: float | None = None) -> Any:
-        import statsmodels.api as sm
+        import trends._statsmodels as sm  # not statsmodels.api: no formula interface
 
         return sm.OLS(y, X).fit()
 
@@ -502,6 +510,7 @@ class Poisson(Family):
 
     def variance(self, mu: np.ndarray, dispersion: float | np.ndarray | None = None
                  ) -> np.ndarray:
+        import numpy as np
         return np.asarray(mu, dtype=float)
 
     def irls_weights(self, mu: np.ndarray, dispersion: np.ndarray | float | None = None
@@ -514,11 +523,14 @@ class Poisson(Family):
 
     def loglike(self, y: np.ndarray, mu: np.ndarray,
                 dispersion: np.ndarray | float | None = None) -> np.ndarray:
+        import numpy as np
+        from scipy import special  # not at import: the CLI starts without scipy
+
         return np.sum(special.xlogy(y, mu) - mu - special.gammaln(np.asarray(y) + 1.0),
                       axis=-1)
 
     def _glm(self, y: np.ndarray, X: Any, offset: np.ndarray | None) -> Any:
-        import statsmodels.api as sm
+        import trends._statsmodels as sm  # not statsmodels.api: no formula interface
 
         return sm.GLM(y, X, family=sm.families.Poisson(), offset=offset)
 
@@ -600,6 +612,9 @@ class NegativeBinomial(Family):
 
     def loglike(self, y: np.ndarray, mu: np.ndarray,
                 dispersion: np.ndarray | float | None = None) -> np.ndarray:
+        import numpy as np
+        from scipy import special  # not at import: the CLI starts without scipy
+
         a = np.asarray(dispersion, dtype=float)
         if a.ndim:
             a = a[:, None]
@@ -615,7 +630,8 @@ class NegativeBinomial(Family):
 
     def fit(self, y: np.ndarray, X: Any, offset: np.ndarray | None,
             cov_args: Mapping[str, Any], *, k: int) -> FitRecord:
-        import statsmodels.api as sm
+        import numpy as np
+        import trends._statsmodels as sm  # not statsmodels.api: no formula interface
 
         poisson = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit(**cov_args)
         if not overdispersed(y, np.asarray(poisson.fittedvalues)):
@@ -647,7 +663,8 @@ class NegativeBinomial(Family):
 
     def reference_fit(self, y: np.ndarray, X: np.ndarray, offset: np.ndarray | None, *,
                       alpha: float | None = None, scale: float | None = None) -> Any:
-        import statsmodels.api as sm
+        import numpy as np
+        import trends._statsmodels as sm  # not statsmodels.api: no formula interface
 
         if alpha is not None:
             return sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=alpha),
@@ -683,6 +700,7 @@ def overdispersed(y: np.ndarray, mu: np.ndarray) -> bool:
     >>> overdispersed(np.array([0.0, 10.0]), np.array([5.0, 5.0]))
     True
     """
+    import numpy as np
     return bool(np.sum((y - mu) ** 2 - y) > 0)
 
 

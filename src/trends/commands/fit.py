@@ -14,14 +14,15 @@ import contextlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
 
 from trends.errors import InputError, SpecificationError
 from trends.families import FAMILIES
 from trends.schema import PANEL_KEYS
+
+TYPE_CHECKING = False  # not typing's: typing is not imported to start the CLI
+if TYPE_CHECKING:  # pandas is imported by the functions that run: `trends --help` needs none
+    import numpy as np
+    import pandas as pd
 
 __all__ = ["register", "run", "collected_warnings", "add_model_arguments", "read_series",
            "read_csv", "build_spec", "parse_interruption", "parse_interruption_changes",
@@ -94,6 +95,9 @@ def add_aggregate_arguments(p: argparse.ArgumentParser) -> None:
 
 def read_aggregates(path: Path) -> pd.DataFrame:
     """Read an aggregates CSV; rows are named by their file line in error messages."""
+    import numpy as np
+    import pandas as pd
+
     try:
         df = pd.read_csv(path, dtype={"start": str, "end": str}, skipinitialspace=True)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError,
@@ -132,6 +136,9 @@ def window_rows(df: pd.DataFrame, date: str, start: str | None, end: str | None,
     """Rows of ``df`` whose ``date`` lies in ``[start, end]`` (calendar periods, inclusive)."""
     if start is None and end is None:
         return df
+    import numpy as np
+    import pandas as pd
+
     from trends.design import infer_freq, to_period, to_periods
 
     if date not in df.columns:
@@ -218,6 +225,9 @@ def read_series(args: argparse.Namespace) -> tuple[Path, pd.DataFrame, dict[str,
 def check_numeric(df: pd.DataFrame, columns: list[str | None], path: Path) -> None:
     """Refuse text in the numeric columns among ``columns`` (outcome, offset, covariates),
     naming the 1-based file line; absent columns are left to the specification's message."""
+    import numpy as np
+    import pandas as pd
+
     from trends import dates
 
     for col in columns:
@@ -234,20 +244,30 @@ def check_numeric(df: pd.DataFrame, columns: list[str | None], path: Path) -> No
 
 
 #: Covariate transforms of ``--covariate TRANSFORM:COL``: (function, domain check, expected).
+#: (numpy is imported when a transform runs: `trends --help` starts without it)
 TRANSFORMS: dict[str, tuple[Any, Any, str]] = {
-    "log": (lambda x: np.log(x), lambda x: x > 0, "a positive number"),
-    "log1p": (lambda x: np.log1p(x), lambda x: x >= 0, "a non-negative number"),
-    "sqrt": (lambda x: np.sqrt(x), lambda x: x >= 0, "a non-negative number"),
-    "center": (lambda x: x - np.nanmean(x), lambda x: np.isfinite(x), "a number"),
-    "z": (lambda x: (x - np.nanmean(x)) / np.nanstd(x, ddof=1), lambda x: np.isfinite(x),
-          "a number"),
+    "log": (lambda x: _np().log(x), lambda x: x > 0, "a positive number"),
+    "log1p": (lambda x: _np().log1p(x), lambda x: x >= 0, "a non-negative number"),
+    "sqrt": (lambda x: _np().sqrt(x), lambda x: x >= 0, "a non-negative number"),
+    "center": (lambda x: x - _np().nanmean(x), lambda x: _np().isfinite(x), "a number"),
+    "z": (lambda x: (x - _np().nanmean(x)) / _np().nanstd(x, ddof=1),
+          lambda x: _np().isfinite(x), "a number"),
 }
+
+
+def _np() -> Any:
+    import numpy
+
+    return numpy
 
 
 def covariate_columns(df: pd.DataFrame, items: list[str] | None,
                       path: Path) -> tuple[pd.DataFrame, list[str] | None]:
     """Columns for ``--covariate [TRANSFORM:]COL``: plain columns as they are, transformed ones
     added as ``TRANSFORM(COL)`` (computed over the rows fitted). Errors name the file line."""
+    import numpy as np
+    import pandas as pd
+
     if not items:
         return df, items
     from trends import dates
@@ -324,6 +344,9 @@ def select_rows(df: pd.DataFrame, selections: list[str] | None, path: Path,
     """
     if not selections:
         return df
+    import numpy as np
+    import pandas as pd
+
     keep = pd.Series(True, index=df.index)
     for item in selections:
         col, sep, value = item.partition("=")
@@ -389,6 +412,9 @@ def read_csv(path: Path, date: str | list[str]) -> pd.DataFrame:
     header naming one column twice (pandas would silently rename the second ``attacks`` to
     ``attacks.1``).
     """
+    import numpy as np
+    import pandas as pd
+
     _check_regular(path)
     _check_header(path)
     try:
@@ -462,6 +488,9 @@ def check_outcome(df: pd.DataFrame, outcome: str, path: Path) -> None:
     """Refuse infinite outcome values (``inf``, ``-inf``, ``1e999``): they are neither a count
     nor a gap; the message names the data line (header = line 1)."""
     import numpy as np
+    import pandas as pd
+
+    import numpy as np
 
     if outcome not in df.columns:
         return  # the specification names the missing column
@@ -477,6 +506,9 @@ def check_outcome(df: pd.DataFrame, outcome: str, path: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``trends fit``; returns the exit status."""
+    import numpy as np
+    import pandas as pd
+
     from trends.atomic import OutputSet, check_outputs_not_inputs
 
     if getattr(args, "model", "its") == "structural":

@@ -15,8 +15,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from trends.errors import SpecificationError
 
 __all__ = ["add_structural_arguments", "run_structural"]
@@ -52,6 +50,8 @@ def _refuse(args: argparse.Namespace) -> None:
 
 def run_structural(args: argparse.Namespace) -> int:
     """Run ``trends fit --model structural``; returns the exit status."""
+    import pandas as pd
+
     from trends.atomic import write_csv, write_text
     from trends.commands.fit import read_series
     from trends.results import format_markdown_table

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from trends.errors import SpecificationError
 
+TYPE_CHECKING = False  # not typing's: typing is not imported to start the CLI
 if TYPE_CHECKING:  # pandas is imported when the command runs, not when the CLI starts
+    from typing import Any
+
     import pandas as pd
 
 __all__ = ["register", "run"]

@@ -33,7 +33,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.types import union_categoricals
 
-from trends import atomic
 from trends.errors import InputError
 from trends.schema import ALL_GROUPS, NATIONAL
 
@@ -41,7 +40,7 @@ from . import _audit, _core, _dates, acled, ged, gtd
 from ._audit import ANNUAL_COLUMNS, AUDIT_COLUMNS  # noqa: F401 (re-exported)
 from ._core import DEFAULT_DERIVED_REGIONS, OTHER_GROUP, UNKNOWN_GROUP, Coverage
 from ._dates import week_start
-from ._io import read_header, record_lines, require_columns
+from ._io import read_header, record_lines, require_columns, write_csv
 from .acled import AcledRule
 from .ged import GedRule
 from .gtd import GtdRule
@@ -374,7 +373,11 @@ def write_outputs(result: EventsResult, out_dir: str | Path) -> dict[str, Path]:
     with atomic.OutputSet() as staged:  # the four files are committed together or not at all
         for name, df in (("panel.csv", result.monthly), ("panel_weekly.csv", result.weekly),
                          ("annual.csv", result.annual), ("audit.csv", result.audit)):
-            written[name] = staged.write_csv(out / name, df, float_format="%.15g")
+            # pyarrow-rendered, byte-identical to what staged.write_csv (DataFrame.to_csv)
+            # writes, formula-like cells neutralised the same way
+            written[name] = staged.write_with(
+                out / name, lambda tmp, df=df: write_csv(atomic.neutralise_formulas(df), tmp,
+                                                         float_format="%.15g"))
     return written
 
 

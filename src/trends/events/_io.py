@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -293,3 +294,137 @@ def _record_lines_slow(path: Path, n_records: int) -> np.ndarray:
 def record_line(path: Path, index: int) -> int:
     """Physical line of data record ``index`` (0-based) of ``path``."""
     return int(record_lines(path, index + 1)[index])
+
+
+# ---------------------------------------------------------------------------------------------
+# writing
+
+
+#: rows rendered at a time by :func:`write_csv` (bounds its memory to a few tens of MB)
+_WRITE_ROWS = 1 << 17
+_EMPTY, _COMMA, _QUOTE, _NEWLINE = (pa.scalar(c, pa.large_string()) for c in ("", ",", '"', "\n"))
+
+
+def _needs_quotes(text: str) -> bool:
+    # Python's csv.QUOTE_MINIMAL, as DataFrame.to_csv(lineterminator="\n") applies it on
+    # Python 3.11: the delimiter, the quote character or a line-terminator character ("\r"
+    # alone is not quoted)
+    return "," in text or '"' in text or "\n" in text
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if _needs_quotes(text) else text
+
+
+def _needs_quotes_array(arr: pa.Array) -> pa.Array:
+    needs = pc.match_substring(arr, ",")
+    for c in ('"', "\n"):
+        needs = pc.or_(needs, pc.match_substring(arr, c))
+    return needs
+
+
+def _quote_array(arr: pa.Array) -> pa.Array:
+    """:func:`_quote` of every cell of a (large) string array."""
+    needs = _needs_quotes_array(arr)
+    if not pc.any(needs).as_py():
+        return arr
+    quoted = pc.binary_join_element_wise(_QUOTE, pc.replace_substring(arr, '"', '""'), _QUOTE,
+                                         _EMPTY)
+    return pc.if_else(needs, quoted, arr)
+
+
+def _column_renderer(series, float_format: str | None):
+    """A function ``(start, stop) -> pa.LargeStringArray`` of the cells of rows
+    ``start:stop`` as :meth:`pandas.DataFrame.to_csv` writes them, or ``None`` if the column's
+    type is not handled here (the caller then writes the whole frame with pandas)."""
+    import pandas as pd
+
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        cats = dtype.categories
+        if not (cats.dtype == object or pd.api.types.is_string_dtype(cats.dtype)) or not all(
+                isinstance(c, str) for c in cats):
+            return None
+        rendered = pa.array([_quote(c) for c in cats] + [""], type=pa.large_string())
+        codes = np.asarray(series.cat.codes, dtype=np.int64)
+        codes = np.where(codes < 0, len(cats), codes)  # missing: the empty cell
+        return lambda a, b: pc.take(rendered, pa.array(codes[a:b]))
+    if pd.api.types.is_bool_dtype(dtype):
+        return None
+    if pd.api.types.is_integer_dtype(dtype):
+        arr = pa.array(series, from_pandas=True)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        return lambda a, b: pc.fill_null(pc.cast(arr[a:b], pa.large_string()), "")
+    if pd.api.types.is_float_dtype(dtype) and float_format is not None:
+        values = np.asarray(series, dtype=float)
+
+        digits = re.fullmatch(r"%\.(\d+)g", float_format)
+        # "%.Pg" prints an integral value below 10**P as its integer digits: those (counts,
+        # mostly) are cast by pyarrow, the others formatted by numpy
+        limit = 10.0 ** int(digits.group(1)) if digits else 0.0
+
+        def floats(a: int, b: int) -> pa.Array:
+            v = values[a:b]
+            with np.errstate(invalid="ignore"):
+                whole = (np.abs(v) < limit) & (v == np.round(v)) & ~((v == 0) & np.signbit(v))
+            out = pc.cast(pa.array(np.where(whole, v, 0).astype(np.int64)), pa.large_string())
+            if whole.all():
+                return out
+            rest = v[~whole]
+            text = np.full(len(rest), "", dtype=object)  # na_rep for NaN
+            fin = ~np.isnan(rest)
+            if fin.any():
+                text[fin] = np.char.mod(float_format, rest[fin]).astype(object)
+            return pc.replace_with_mask(out, pa.array(~whole),
+                                        pa.array(text, type=pa.large_string()))
+
+        return floats
+    if pd.api.types.is_string_dtype(dtype):
+        try:
+            arr = pa.array(series, type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # object column holding non-strings
+            return None
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        arr = pc.fill_null(arr, "")
+        if not pc.any(_needs_quotes_array(arr)).as_py():  # one check for the whole column
+            return lambda a, b: arr[a:b]
+        return lambda a, b: _quote_array(arr[a:b])
+    return None
+
+
+def write_csv(df, path: str | os.PathLike[str], *, float_format: str | None = None) -> Path:
+    """Write ``df`` atomically as CSV, byte for byte what ``trends.atomic.write_csv(df, path,
+    float_format=...)`` (``DataFrame.to_csv(index=False, lineterminator="\\n")``) writes, but
+    rendered and joined by pyarrow, a block of rows at a time.
+
+    ``DataFrame.to_csv`` formats every cell in Python: 1M audit rows take longer than reading
+    the events file. Here categorical columns are rendered once per category and gathered by
+    code, integer and string columns are cast and quoted by pyarrow kernels (quoting as
+    ``csv.QUOTE_MINIMAL``: cells holding ``,``, ``"`` or a newline are quoted, quotes doubled),
+    floats use ``float_format``, missing values are empty cells, and each block of lines is
+    written straight from the joined string buffer. Frames with other column types (booleans,
+    dates, objects that are not strings, floats without ``float_format``) or a single column
+    (where pandas quotes empty cells) are written by pandas itself, so the output is the same.
+    """
+    from trends import atomic
+
+    renderers = [_column_renderer(df.iloc[:, i], float_format) for i in range(df.shape[1])]
+    names = [str(c) for c in df.columns]
+    if df.shape[1] < 2 or any(r is None for r in renderers):
+        return atomic.write_csv(df, path, float_format=float_format)
+    with atomic.atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        fh.write((",".join(_quote(c) for c in names) + "\n").encode("utf-8"))
+        for start in range(0, len(df), _WRITE_ROWS):
+            stop = min(start + _WRITE_ROWS, len(df))
+            cells = [r(start, stop) for r in renderers]
+            lines = pc.binary_join_element_wise(*cells, _COMMA)
+            # "line" + "\n" + "": each line with its end
+            lines = pc.binary_join_element_wise(lines, _EMPTY, _NEWLINE)
+            if isinstance(lines, pa.ChunkedArray):
+                lines = lines.combine_chunks()
+            offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
+            first, last = offsets[lines.offset], offsets[lines.offset + len(lines)]
+            fh.write(memoryview(lines.buffers()[2])[first:last])
+    return Path(path)

@@ -49,14 +49,15 @@ statsmodels' defaults: results agree with a statsmodels refit to ~1e-8 or better
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 from trends.calendar import break_columns
 from trends.errors import SpecificationError
 from trends.families import FAMILIES as _REGISTRY
+from trends.robust._threads import single_blas_thread
 
 #: names of the supported families (the registry is :data:`trends.families.FAMILIES`)
 FAMILIES: tuple[str, ...] = tuple(_REGISTRY)
@@ -117,6 +118,7 @@ def check_family(family: str) -> str:
     return family
 
 
+@single_blas_thread
 def fit_batch(
     y: np.ndarray,
     base: np.ndarray,
@@ -180,7 +182,7 @@ def fit_batch(
     if isinstance(extra, BreakColumns):
         if extra.shape[2] != n:
             raise SpecificationError("break columns and base have different numbers of rows")
-        if fam.closed_form:  # closed form: the columns themselves are needed
+        if fam.closed_form and y.ndim != 1:  # many outcomes: the columns are needed
             extra = extra.toarray()
     elif extra is not None:
         extra = np.ascontiguousarray(extra, dtype=float)
@@ -205,6 +207,8 @@ def fit_batch(
         if start.shape != (B, p):
             raise SpecificationError(f"start must have shape ({B}, {p})")
     if fam.closed_form:
+        if isinstance(extra, BreakColumns):
+            return _fit_gaussian_breaks(y, base, extra)
         return _fit_gaussian(y, base, extra, B)
     res = _fit_counts(y, base, extra, B, family, offset, alpha, tol, maxiter, start)
     if quasi_scale is not None:  # llf was divided by each fit's own scale: use the common one
@@ -605,6 +609,86 @@ def _fit_gaussian_fwl(y: np.ndarray, base: np.ndarray, extra: np.ndarray) -> Bat
                     scale=ssr / (n - p), converged=~bad)
 
 
+def _fit_gaussian_breaks(y: np.ndarray, base: np.ndarray, br: BreakColumns) -> BatchFit:
+    """One outcome, break columns at many placements: least squares from cumulative sums.
+
+    The Frisch-Waugh-Lovell solution of :func:`_fit_gaussian_fwl` needs, per fit, only
+    ``E'E``, ``E'X`` and ``E'r`` (``r``: residuals of the shared block). For level and slope
+    columns every entry is a sum over ``t >= at`` of one of ``1, t, t^2, x, t x, r, t r``, so
+    one pass of suffix sums over the observations (``(n + 1) x (2 q + 5)``) gives all of them
+    by indexing: the cost per fit is ``O(m q^2)``, independent of ``n``, and the ``B x m x n``
+    columns are never formed (a grid over all placements of two breaks is ``O(n^2)``, not
+    ``O(n^3)``). This is the same computation as the dynamic programme over segment sums of
+    Bai & Perron (2003), for a partial structural-change model (shared columns do not break).
+    """
+    n, q = base.shape
+    B, m, _ = br.shape
+    p = q + m
+    Gb = base.T @ base
+    dg = np.sqrt(np.diag(Gb))
+    dg[dg == 0] = 1.0
+    ev = np.linalg.eigvalsh(Gb / np.outer(dg, dg))
+    if not ev[0] > _RCOND * ev[-1]:  # the shared columns alone are collinear: nothing to fit
+        nan = np.full(B, np.nan)
+        return BatchFit(params=np.full((B, p), np.nan), llf=nan, nobs=n, k_params=p,
+                        alpha=None, scale=nan, converged=np.zeros(B, dtype=bool))
+    Gb_inv = np.linalg.inv(Gb / np.outer(dg, dg)) / np.outer(dg, dg)  # Jacobi-scaled inverse
+    b0 = Gb_inv @ (base.T @ y)
+    r0 = y - base @ b0
+    ssr0 = float(r0 @ r0)
+    t = br.t
+    # suffix sums: row i holds the sum over observations i.. (row n: 0)
+    V = np.column_stack([base, base * t[:, None], np.ones(n), t, t * t, r0, t * r0])
+    suffix = np.zeros((n + 1, V.shape[1]))
+    suffix[:n] = np.cumsum(V[::-1], axis=0)[::-1]
+    sx, stx = slice(0, q), slice(q, 2 * q)
+    c1, ct, ctt, cr, ctr = 2 * q, 2 * q + 1, 2 * q + 2, 2 * q + 3, 2 * q + 4
+    at = br.at  # B x k
+    first = np.searchsorted(t, at, side="left")  # B x k: first observation from each break on
+    rows = [suffix[first[:, j]] for j in range(at.shape[1])]  # k arrays B x (2q + 5)
+    C = np.empty((B, m, q))  # E'X
+    Er = np.empty((B, m))
+    for i, (j, c) in enumerate(br.cols):
+        R, b = rows[j], at[:, j, None]
+        if c == "level":
+            C[:, i] = R[:, sx]
+            Er[:, i] = R[:, cr]
+        else:
+            C[:, i] = R[:, stx] - b * R[:, sx]
+            Er[:, i] = R[:, ctr] - b[:, 0] * R[:, cr]
+    EE = np.empty((B, m, m))
+    S3 = np.ascontiguousarray(suffix[:, [c1, ct, ctt]])
+    for i, (j, c) in enumerate(br.cols):
+        for i2 in range(i, m):
+            j2, c2 = br.cols[i2]
+            # the product of two indicators is the later break's (the larger first row)
+            R = S3[first[:, j] if j == j2 else np.maximum(first[:, j], first[:, j2])]
+            s1, st, stt = R[:, 0], R[:, 1], R[:, 2]
+            bj, bj2 = at[:, j], at[:, j2]
+            if c == "level" and c2 == "level":
+                v = s1
+            elif c == "level" or c2 == "level":
+                bs = bj2 if c == "level" else bj
+                v = st - bs * s1
+            else:
+                v = stt - (bj + bj2) * st + bj * bj2 * s1
+            EE[:, i, i2] = v
+            EE[:, i2, i] = v
+    H = (C.reshape(B * m, q) @ Gb_inv).reshape(B, m, q)  # E'X (X'X)^-1
+    A = EE - np.matmul(H, C.transpose(0, 2, 1))
+    g, piv = _cholesky_solve(A, Er)
+    params = np.empty((B, p))
+    params[:, :q] = b0[None, :] - np.einsum("bmq,bm->bq", H, g)
+    params[:, q:] = g
+    ssr = ssr0 - np.einsum("bm,bm->b", Er, g)
+    bad = ~(piv > _RCOND) | ~np.isfinite(ssr) | (ssr <= 0)
+    params[bad] = np.nan
+    ssr = np.where(bad, np.nan, ssr)
+    llf = -0.5 * n * (_LOG_2PI + np.log(ssr / n) + 1.0)
+    return BatchFit(params=params, llf=llf, nobs=n, k_params=p, alpha=None,
+                    scale=ssr / (n - p), converged=~bad)
+
+
 # ---------------------------------------------------------------------------------------------
 # count families
 
@@ -762,7 +846,7 @@ def _fit_counts(
     if negbin or not shared_y:
         llf = _count_llf(Y, mu, alpha_out)
     else:  # y log(mu) = y eta: one product with the shared outcome
-        llf = eta @ y - mu.sum(axis=1) - float(np.sum(special.gammaln(y + 1.0)))
+        llf = eta @ y - mu.sum(axis=1) - _log_factorial_sum(y)
     if fam.pearson_scale:
         scale = np.sum((Y - mu) ** 2 / mu, axis=1) / (n - p)
         llf = llf / scale  # statsmodels' GLM(scale="X2") convention (see module notes)
@@ -795,11 +879,21 @@ def _reserve_heap(nbytes: int) -> None:
     del block
 
 
+def _log_factorial_sum(y: np.ndarray) -> float:
+    """``sum(log(y!))`` of one outcome vector, without importing :mod:`scipy.special` (whose
+    first import costs more than a whole small grid)."""
+    vals, counts = np.unique(y, return_counts=True)
+    return float(sum(c * math.lgamma(v + 1.0) for v, c in zip(vals.tolist(), counts.tolist(),
+                                                            strict=True)))
+
+
 def _count_llf(Y: np.ndarray, mu: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+    from scipy import special  # only here and for NB2: not on a Poisson grid's path
+
     if alpha is None:
         if Y.strides[0] == 0:  # one outcome shared by all rows: its constant once
             y = Y[0]
-            const = float(np.sum(special.gammaln(y + 1.0)))
+            const = _log_factorial_sum(y)
             return special.xlogy(y, mu).sum(axis=1) - mu.sum(axis=1) - const
         return np.sum(special.xlogy(Y, mu) - mu - special.gammaln(Y + 1.0), axis=1)
     a = alpha[:, None]
@@ -831,6 +925,8 @@ def _newton_theta(Y: np.ndarray, mu: np.ndarray, theta: np.ndarray, steps: int =
     ``r S`` and the curvature ``r S + r^2 H``. A step that would not increase the likelihood
     locally (non-negative curvature) is replaced by a bounded gradient step.
     """
+    from scipy import special
+
     th = theta.copy()
     for _ in range(steps):
         r = np.exp(th)[:, None]

@@ -140,7 +140,7 @@ def bootstrap(
     SpecificationError
         Bad method, weights, block length, level or term names.
     """
-    from tqdm.auto import tqdm
+    from tqdm.std import tqdm  # not tqdm.auto: it imports asyncio
 
     if method not in ("block", "wild", "parametric"):
         raise SpecificationError(
