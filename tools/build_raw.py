@@ -108,7 +108,8 @@ SUSPECT: list[tuple[tuple[str, str, str | None, str, str | None, str | None], st
     (("PICSS", "2018-10", "Khyber Pakhtunkhwa", "killed", "4", "picss.net/militant-attacks-again"),
      "derived", "sum of components, not a published total: the quote gives 'three civilians "
      "and one security forces personnel'"),
-    (("PICSS", "2019-08", "Khyber Pakhtunkhwa", "killed", "7", "casualties-in-militant-attacks-drop"),
+    (("PICSS", "2019-08", "Khyber Pakhtunkhwa", "killed", "7",
+      "casualties-in-militant-attacks-drop"),
      "derived", "sum of components, not a published total: the quote gives 'six civilians and "
      "one security forces personnel'"),
     (("PICSS", "2021-11", "Balochistan", "killed", "14", "slight-decline-in-militant-attacks"),
@@ -211,6 +212,8 @@ _MONTH_NAMES = {name: i for i, names in enumerate([
     ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
     ("october", "oct"), ("november", "nov"), ("december", "dec")], 1) for name in names}
 _MONTH_RE = "|".join(sorted(_MONTH_NAMES, key=len, reverse=True))
+#: "May" is a month only in these contexts ("in May", "May 2023", "of May")
+_MAY_MONTH = re.compile(r"\bin\s+may\b|\bmay\s+\d|\bof\s+may\b")
 _ORD = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
         "4th": 4}
 _YEAR = (r"(?<![\d/.,-])(19[9]\d|20[0-2]\d)(?![\d,]|\.\d|\s+(?:fatalit|deaths|injur|people|"
@@ -261,8 +264,8 @@ def period_mentions(text: str, year: int) -> list[str]:
         if free(m):
             add(m[1], m)
     for m in re.finditer(rf"\b({_MONTH_RE})\b", t):
-        if free(m) and not (m[1] == "may" and not re.search(r"\bin\s+may\b|\bmay\s+\d|\bof\s+may\b", t)):
-            if m[1] in ("mar", "sep", "dec", "jan", "jun", "jul", "aug", "oct", "nov", "feb", "apr"):
+        if free(m) and not (m[1] == "may" and not _MAY_MONTH.search(t)):
+            if len(m[1]) <= 4 and m[1] not in ("may", "june", "july"):
                 continue  # bare abbreviations are too ambiguous in running text
             add(f"{year}-{_MONTH_NAMES[m[1]]:02d}", m)
     for m in re.finditer(r"\bq([1-4])\b", t):

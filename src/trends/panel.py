@@ -249,7 +249,8 @@ def _latest_dated(cands: list[_Candidate]) -> list[_Candidate]:
     """The candidate published strictly after every other (all dated), else ``[]``."""
     if len(cands) < 2 or any(c.pub is None for c in cands):
         return []
-    return [c for c in cands if all(c.pub[0] > o.pub[1] for o in cands if o is not c)]  # type: ignore[index]
+    return [c for c in cands
+            if all(c.pub[0] > o.pub[1] for o in cands if o is not c)]  # type: ignore[index]
 
 
 def _latest_release(cands: list[_Candidate]) -> list[_Candidate]:
@@ -508,7 +509,8 @@ def resolve_unresolved(table: pd.DataFrame, alternatives: pd.DataFrame, how: str
         raise SpecificationError(f"how must be 'highest' or 'lowest', not {how!r}")
     col = "month" if "month" in table.columns else "period"
     out = table.copy()
-    alts = alternatives[alternatives["decided_by"].astype(str) == UNRESOLVED]  # values left standing
+    # the values left standing (not those an earlier step ruled out)
+    alts = alternatives[alternatives["decided_by"].astype(str) == UNRESOLVED]
     if alts.empty:
         return out
     pick = alts.groupby(list(CELL_KEYS), sort=False)["value"].agg("max" if how == "highest"
