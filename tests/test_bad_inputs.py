@@ -386,11 +386,14 @@ def test_same_cell_across_files_is_a_revision_not_a_refusal(tmp_path, capsys):
     assert run.status == 0, run.err
     panel = read_csv_text(out / "panel.csv")
     jan = panel[(panel["month"] == "2022-01") & (panel["measure"] == "attacks")]
-    assert len(jan) == 1 and jan["value"].iloc[0] in {"20", "22"}
+    # neither report is dated, flagged, on PIPS's site or repeated: no step of the rule decides,
+    # so the cell is unresolved (a gap; both values in alternatives.csv), never a refusal
+    assert len(jan) == 1 and jan["value"].iloc[0] == "" and jan["flag"].iloc[0] == "unresolved"
     audit = read_csv_text(out / "audit.csv")
     assert len(audit) == 3
-    assert status_counts(audit) == {"kept": 2, "superseded": 1}
+    assert status_counts(audit) == {"kept": 1, "unresolved": 2}
     assert set(map(lambda f: Path(f).name, audit["file"])) == {a.name, b.name}
+    assert set(read_csv_text(out / "alternatives.csv")["value"]) == {"20", "22"}
 
 
 def test_same_url_in_two_files_with_different_values_is_a_revision(tmp_path, capsys):
@@ -405,8 +408,18 @@ def test_same_url_in_two_files_with_different_values_is_a_revision(tmp_path, cap
     run = run_inprocess(["clean", a, b, "--out", out], capsys)
     assert run.status == 0, run.err
     audit = read_csv_text(out / "audit.csv")
-    assert status_counts(audit) == {"kept": 1, "superseded": 1}
+    assert status_counts(audit) == {"unresolved": 2}  # no step decides: a gap, both kept
     assert len(read_csv_text(out / "alternatives.csv")) == 2
+    # with the releases' vintages the later release is the revision
+    a.write_text(_long(["PIPS,2022-01,national,all,attacks,20,https://e.org/r,q,2022-01"],
+                       ",vintage"), encoding="utf-8")
+    b.write_text(_long(["PIPS,2022-01,national,all,attacks,22,https://e.org/r,q,2022-02"],
+                       ",vintage"), encoding="utf-8")
+    run = run_inprocess(["clean", a, b, "--out", tmp_path / "out2"], capsys)
+    assert run.status == 0, run.err
+    audit = read_csv_text(tmp_path / "out2" / "audit.csv")
+    assert status_counts(audit) == {"kept": 1, "superseded": 1}
+    assert "latest_release" in " ".join(audit["reason"])
 
 
 def test_same_cell_same_value_in_two_files_is_merged(tmp_path, capsys):

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from trends.clean import clean
-from trends.panel import write_panel
+from trends.panel import complete_months, write_panel
 from trends.schema import PANEL_COLUMNS
 
 SETTINGS = settings(max_examples=30, deadline=None,
@@ -102,7 +102,11 @@ def test_cleaning_is_idempotent(df):
         path = write_panel(first, Path(d) / "panel.csv")
         second = clean([path]).panel
     cols = list(PANEL_COLUMNS)
-    pd.testing.assert_frame_equal(first[cols], second[cols])
+    # an unresolved cell (a gap whose competing values live in alternatives.csv) cannot be
+    # re-created from the panel alone: re-cleaning sees only the published values
+    expected = complete_months(first[first["value"].notna()]) if (
+        first["flag"] == "unresolved").any() else first
+    pd.testing.assert_frame_equal(expected[cols], second[cols])
 
 
 @SETTINGS

@@ -35,7 +35,7 @@ def test_clean_data_raw_reproduces_processed_byte_for_byte(tmp_path, capsys, mon
     monkeypatch.chdir(ROOT)
     status, out, err = run(["clean", "data/raw", "--out", tmp_path / "x"], capsys)
     assert status == 0, err
-    assert "panel:" in out and "audit: 1793 raw rows" in out
+    assert "panel:" in out and "audit: 1888 raw rows" in out
     for name in OUTPUTS:
         got = (tmp_path / "x" / name).read_bytes()
         want = (ROOT / "data" / "processed" / name).read_bytes()

@@ -58,7 +58,7 @@ def test_raw_files_follow_the_long_schema(raw):
     for f in RAW_FILES:
         head = (RAW / f).read_text(encoding="utf-8").splitlines()[0].split(",")
         assert head[:8] == SOURCE_COLUMNS
-        assert {"flag", "note", "published", "origin_line"} <= set(head)
+        assert {"flag", "note", "published", "vintage", "origin_file", "origin_line"} <= set(head)
     assert (raw["url"].str.startswith("http")).all()
     assert (raw["quote"].str.strip() != "").all()
     assert raw["value"].str.fullmatch(r"\d+").all()
@@ -93,7 +93,7 @@ def test_every_panel_value_is_non_negative_integer_or_missing():
 def test_audit_accounts_for_every_raw_row(raw):
     audit = pd.read_csv(PROCESSED / "audit.csv", dtype=str, keep_default_na=False)
     assert len(audit) == len(raw)
-    assert set(audit["status"]) <= {"kept", "merged", "superseded", "dropped"}
+    assert set(audit["status"]) <= {"kept", "merged", "superseded", "unresolved", "dropped"}
     lines = Counter(zip(audit["file"], audit["line"], strict=True))
     assert max(lines.values()) == 1
 
@@ -159,31 +159,149 @@ def test_publication_dates_only_read_off_urls(url, date):
     assert _build_raw().published_from_url(url) == date
 
 
-def test_published_column_is_what_the_url_says(raw):
+def test_published_column_is_what_the_url_says_or_a_quote_on_the_page_implies(raw):
     f = _build_raw().published_from_url
-    assert (raw["published"] == raw["url"].map(f)).all()
+    from_url = raw["url"].map(f)
+    dated = from_url != ""
+    assert (raw.loc[dated, "published"] == from_url[dated]).all()
+    implied = raw[~dated & (raw["published"] != "")]
+    assert len(implied) > 0
+    assert implied["note"].str.contains("read from a quote on the page").all()
+
+
+@pytest.mark.parametrize(
+    ("period", "quote", "date"),
+    [
+        ("2025", "a total of 3,413 people were killed in violence last year, compared with 1,950 "
+         "in 2024", "2026"),
+        ("2020", "853 fatalities in 2021 (up from 600 last year)", ""),  # relative to 2021
+        ("2023-03", "there were 37 terrorist attacks last month, while 58 in February", "2023-04"),
+        ("2023-12", "militants carried out 40 attacks last month", "2024-01"),
+        ("2023-03", "in March, 37 attacks; last month", ""),  # the quote names the month
+        ("2023-03", "37 attacks in March 2023", ""),
+    ],
+)
+def test_publication_read_from_last_year_or_last_month(period, quote, date):
+    assert _build_raw().published_from_quote({"period": period, "quote": quote}) == date
+
+
+@pytest.mark.parametrize(
+    ("period", "quotes", "url", "published", "want"),
+    [
+        # restated in the next report: "The previous month, March 2023" on the April report page
+        ("2023-03", ["The previous month, March 2023, saw 39 militant attacks",
+                     "In March, PICSS recorded seven attacks, while in April, the number increased "
+                     "to 14."], "https://www.picss.net/featured/x/", "", "2023-04"),
+        ("2024", ["PICSS documented 1,063 militant attacks in 2025, a 17 percent rise from 908 "
+                  "in 2024"], "https://k.pk/2025-marks-historic-surge", "", "2025"),
+        ("2020", ["in the year 2020 there occurred 188 militant attacks"],
+         "https://www.bolnews.com/pakistan/2022/01/rising-terrorism-2021-witnessed-56-rise/",
+         "2022-01", "2021"),
+        ("2019-Q1", ["The injuries, however did increase by almost 49%, from 185 in Q1 to 275 in "
+                     "Q2."], "https://crss.pk/quarterly-security-report-2019", "", "2019-Q2"),
+        # a year the quote counts, not names, and a date in the URL are not periods
+        ("2017", ["including 2057 fatalities and 2074 injuries"],
+         "https://propakistani.pk/2018/01/02/x/", "2018-01-02", ""),
+        # nothing at or after the figure's period: no vintage
+        ("2023-03", ["37 attacks, against 16 in February"], "https://a.org/x", "", ""),
+        # a period starting after the page's publication is not its release
+        ("2022-12", ["attacks rose in 2023"], "https://a.org/x", "2022-12-30", ""),
+    ],
+)
+def test_vintage_is_the_latest_period_the_page_names(period, quotes, url, published, want):
+    row = {"period": period, "url": url, "published": published, "quote": quotes[0]}
+    assert _build_raw().vintage(row, quotes) == want
+
+
+def test_vintage_is_never_before_the_figure(raw):
+    v = raw[raw["vintage"] != ""]
+    assert len(v) > 1000
+    ends = v["vintage"].map(lambda p: _build_raw()._span(p)[1])
+    own = v["period"].map(lambda p: _build_raw()._span(p)[1])
+    assert (ends >= own).all()
+
+
+CORRECTED = [  # (origin_line in published_figures.csv, flag) from the NOTES' corrections section
+    (510, "derived"), (326, "derived"), (646, "derived"), (1468, "implicit"),
+    (457, "inconsistent"), (463, "inconsistent"), (562, "inconsistent"), (1433, "inconsistent"),
+    (1492, "inconsistent"),
+]
+
+
+@pytest.mark.parametrize(("line", "flag"), CORRECTED)
+def test_corrections_are_flags_not_edits(raw, line, flag):
+    row = raw[(raw["origin_file"] == "published_figures.csv")
+              & (raw["origin_line"] == str(line))]
+    assert len(row) == 1
+    assert flag in row["flag"].iloc[0].split(";")
+    assert row["note"].iloc[0]
+
+
+def test_misattributed_and_mismeasured_rows_are_moved_with_a_note(raw):
+    moved = raw[raw["url"].str.contains("indiandefensenews.in/2024/12")
+                & (raw["measure"] == "killed_all") & (raw["value"] == "245")]
+    assert moved["source_org"].tolist() == ["PICSS"] and moved["_file"].tolist() == ["picss.csv"]
+    assert moved["flag"].iloc[0] == "reattributed"
+    assert "source_org 'PIPS'" in moved["note"].iloc[0]
+    bal = raw[raw["url"].str.contains("freepressjournal") & (raw["region"] == "Balochistan")
+              & (raw["value"] == "125")]
+    assert bal["measure"].tolist() == ["killed"] and bal["flag"].tolist() == ["remeasured"]
+    assert "measure 'killed_all'" in bal["note"].iloc[0]
+    # the quote is what the page printed, unchanged
+    assert "245 total deaths" in moved["quote"].iloc[0]
+
+
+def test_addendum_rows_keep_their_note(raw):
+    add = raw[raw["origin_file"] == "published_figures_addendum.csv"]
+    assert len(add) == 95
+    assert add["note"].str.startswith("addendum: ").all()
+    assert set(add["source_org"]) == {"PICSS", "PIPS", "FRC (FATA Research Centre)"}
+
+
+def test_nonstandard_periods_are_carried_outside_the_cleaned_folder():
+    odd = pd.read_csv(RAW / "nonstandard" / "pips_takeover_years.csv", dtype=str,
+                      keep_default_na=False)
+    assert len(odd) == 6
+    assert set(odd["period"]) == {"2020-08-15..2021-08-14", "2021-08-15..2022-08-14"}
+    assert odd["url"].str.startswith("http").all() and (odd["quote"] != "").all()
+    audit = pd.read_csv(PROCESSED / "audit.csv", dtype=str, keep_default_na=False)
+    assert not audit["file"].str.contains("nonstandard").any()
+
+
+def _shared(name: str) -> Path:
+    src = ROOT.parent / "shared" / "data" / name
+    if not src.exists():
+        pytest.skip(f"../shared/data/{name} not available")
+    return src
 
 
 @pytest.mark.shared_data
-def test_every_published_figure_is_in_data_raw(raw):
-    src = ROOT.parent / "shared" / "data" / "published_figures.csv"
-    if not src.exists():
-        pytest.skip("../shared/data/published_figures.csv not available")
-    pub = pd.read_csv(src, dtype=str, keep_default_na=False)
+@pytest.mark.parametrize("name", ["published_figures.csv", "published_figures_addendum.csv"])
+def test_every_published_figure_is_in_data_raw(raw, name):
+    pub = pd.read_csv(_shared(name), dtype=str, keep_default_na=False)
+    mine = raw[raw["origin_file"] == name]
+    # undo the documented moves (REASSIGN) to compare with the published rows
+    undone = mine[SOURCE_COLUMNS].copy()
+    for (src, period, region, measure, value, url), changes, _, _ in _build_raw().REASSIGN:
+        hit = (mine["url"].str.contains(url, regex=False) & (mine["period"] == period)
+               & (mine["region"] == region) & (mine["value"] == value))
+        assert hit.sum() == (1 if name == "published_figures.csv" else 0)
+        undone.loc[hit, "source_org"] = src
+        undone.loc[hit, "measure"] = measure
     assert Counter(map(tuple, pub[SOURCE_COLUMNS].to_numpy())) == Counter(
-        map(tuple, raw[SOURCE_COLUMNS].to_numpy()))
+        map(tuple, undone.to_numpy()))
     # origin_line points back at the same figure
     by_line = pub.assign(origin_line=[str(i + 2) for i in range(len(pub))]).set_index("origin_line")
-    back = by_line.loc[raw["origin_line"], SOURCE_COLUMNS].to_numpy()
-    assert (back == raw[SOURCE_COLUMNS].to_numpy()).all()
+    back = by_line.loc[mine["origin_line"], SOURCE_COLUMNS].to_numpy()
+    assert (back == undone.to_numpy()).all()
 
 
 @pytest.mark.shared_data
 def test_build_raw_rebuilds_data_raw_byte_for_byte(tmp_path):
-    src = ROOT.parent / "shared" / "data" / "published_figures.csv"
-    if not src.exists():
-        pytest.skip("../shared/data/published_figures.csv not available")
+    src = _shared("published_figures.csv")
     counts = _build_raw().build(src, tmp_path)
-    assert sum(counts.values()) == len(pd.read_csv(src, dtype=str))
-    for f in RAW_FILES:
+    n = len(pd.read_csv(src, dtype=str)) + len(pd.read_csv(_shared(
+        "published_figures_addendum.csv"), dtype=str))
+    assert sum(v for k, v in counts.items() if "/" not in k) == n
+    for f in (*RAW_FILES, "nonstandard/pips_takeover_years.csv"):
         assert (tmp_path / f).read_bytes() == (RAW / f).read_bytes(), f

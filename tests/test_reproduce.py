@@ -27,7 +27,7 @@ def project(tmp_path) -> Path:
 def test_reproduce_matches_committed_outputs(project, capsys):
     status = main(["reproduce", "--root", str(project), "--stage", "clean"])
     assert status == 0
-    assert "clean: 1793 raw rows" in capsys.readouterr().out
+    assert "clean: 1888 raw rows" in capsys.readouterr().out
     for name in OUTPUTS:
         got = (project / "data" / "processed" / name).read_bytes()
         assert got == (ROOT / "data" / "processed" / name).read_bytes(), name

@@ -21,9 +21,30 @@ totals), or a month range ``YYYY-MM/YYYY-MM`` (summed from the monthly panel onl
 is present). A period total that was not published is summed from monthly values only when all of
 its months are present, and the result says so. Nothing is interpolated.
 
-Verdicts: ``supported``, ``not supported``, ``cannot tell`` (with the reason). A claim with several
-parts is ``not supported`` if any part is refuted, ``supported`` if all parts are supported, and
-``cannot tell`` otherwise.
+``estimand``
+    a verdict from the analysis, not from a published figure: the row names an estimand
+    (``estimand`` column, e.g. ``window:2021-08/2022-10``) of the results table passed to
+    :func:`check_claims` as ``estimands`` (columns ``estimand, outcome, model, ratio,
+    ratio_low, ratio_high``; ``outcome`` = the row's ``measure``, ``model`` = the row's
+    ``model`` or ``primary``). ``threshold`` is the ratio compared (1 for "intensified"): the
+    part is ``supported`` when the interval lies above it (``comparator`` ``>``), ``not
+    supported`` when it lies below, ``cannot tell`` when it contains it, and ``pending analysis``
+    while no such result is given (never a hard-coded verdict).
+
+Optional columns: ``bound_group`` (a group whose figure contains the claimed group's, e.g.
+``all`` for ``ttp``: when the claimed group's figure is not published, a ``value`` claim is
+decided by that upper bound when it can be: "more than 500 killed by the TTP" is contradicted
+by 419 killed in all attacks), ``base_measure`` (``share_pct`` of another measure of the same
+cell, e.g. ``security_forces_killed`` of ``killed``) and ``computed_by_source`` (``yes`` when
+the claimed percentage was computed by the source itself from one of its releases: if a later
+revision changes the verdict, the part is ``consistent with the release cited`` when the
+superseded earlier-release figure supports it).
+
+Verdicts: ``supported``, ``not supported``, ``cannot tell`` (with the reason), ``consistent with
+the release cited``, ``pending analysis``. A claim with several parts is ``not supported`` if any
+part is refuted, ``supported`` if all parts are supported, ``pending analysis`` if a part awaits
+the analysis and none is refuted, ``consistent with the release cited`` if every part is
+supported or so, and ``cannot tell`` otherwise.
 """
 
 from __future__ import annotations
@@ -44,20 +65,26 @@ from trends.errors import InputError
 SUPPORTED = "supported"
 NOT_SUPPORTED = "not supported"
 CANNOT_TELL = "cannot tell"
-VERDICTS: tuple[str, ...] = (SUPPORTED, NOT_SUPPORTED, CANNOT_TELL)
+CONSISTENT_WITH_RELEASE = "consistent with the release cited"
+PENDING = "pending analysis"
+VERDICTS: tuple[str, ...] = (SUPPORTED, NOT_SUPPORTED, CANNOT_TELL, CONSISTENT_WITH_RELEASE,
+                             PENDING)
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "claim_id", "claim", "claimant", "url", "source_org", "period", "region", "group", "measure",
     "quantity", "comparator", "threshold",
 )
 OPTIONAL_COLUMNS: tuple[str, ...] = ("part", "tolerance", "base_period", "base_region",
-                                     "base_group", "note")
-QUANTITIES: tuple[str, ...] = ("value", "pct_change", "share_pct", "max_since")
+                                     "base_group", "base_measure", "bound_group",
+                                     "computed_by_source", "estimand", "model", "note")
+QUANTITIES: tuple[str, ...] = ("value", "pct_change", "share_pct", "max_since", "estimand")
 COMPARATORS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq,
 }
 _PERIOD_RE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[1-2]))?$")
 _RANGE_RE = re.compile(r"^(\d{4}-(0[1-9]|1[0-2]))/(\d{4}-(0[1-9]|1[0-2]))$")
+#: A published figure for exact dates (``START..END``), e.g. PIPS's 15 August - 14 August years.
+_DATES_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2}$")
 
 
 def read_claims(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -114,12 +141,23 @@ def read_claims(path: str | os.PathLike[str]) -> pd.DataFrame:
                                      field="base_period", value="",
                                      expected="YYYY, YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY-MM/YYYY-MM")
                 continue
-            if not (_PERIOD_RE.match(text) or _RANGE_RE.match(text)):
+            if not (_PERIOD_RE.match(text) or _RANGE_RE.match(text) or _DATES_RE.match(text)):
                 raise InputError("bad period", path=path, line=i, field=field, value=text,
-                                 expected="YYYY, YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY-MM/YYYY-MM")
-        if r["quantity"] == "share_pct" and not (r["base_region"] or r["base_group"]):
-            raise InputError("share_pct needs base_region or base_group", path=path, line=i,
-                             field="base_region", value="", expected="a region or group code")
+                                 expected="YYYY, YYYY-MM, YYYY-Qn, YYYY-Hn, YYYY-MM/YYYY-MM or "
+                                 "YYYY-MM-DD..YYYY-MM-DD")
+        if r["quantity"] == "share_pct" and not (r["base_region"] or r["base_group"]
+                                                 or r["base_measure"]):
+            raise InputError("share_pct needs base_region, base_group or base_measure",
+                             path=path, line=i, field="base_region", value="",
+                             expected="a region, group or measure code")
+        if r["quantity"] == "estimand" and not r["estimand"].strip():
+            raise InputError("estimand claim needs an estimand name", path=path, line=i,
+                             field="estimand", value="",
+                             expected="the estimand of results/estimands.csv it is read against")
+        if r["computed_by_source"].strip().lower() not in ("", "yes", "no"):
+            raise InputError("bad computed_by_source", path=path, line=i,
+                             field="computed_by_source", value=r["computed_by_source"],
+                             expected="yes, no or empty")
     return df
 
 
@@ -213,6 +251,9 @@ class ClaimData:
                 self.accessed.append(key)
                 value = self.overrides.get(key, float(r["value"]))
                 return Figure(value, "published total", str(r.get("url", "")))
+        if _DATES_RE.match(period):
+            raise _Missing(f"no published figure: {cell} (a period of exact dates is never "
+                           "built from months)")
         months = _months_of(period)
         return self._sum_months(src, months, region, group, measure, cell,
                                 note="no published total; ")
@@ -253,6 +294,37 @@ class ClaimData:
         return Figure(total, f"{note}sum of {len(months)} monthly figures")
 
 
+def read_nonstandard(folder: str | os.PathLike[str]) -> pd.DataFrame:
+    """Figures for periods of exact dates (``data/raw/nonstandard/*.csv``) as period rows.
+
+    The cleaner does not read these tables (the panel has only months, quarters, halves and
+    years); claims about such periods are checked against them as published, unchanged.
+    Returns columns ``period, region, group, measure, source, value, url`` (empty when the
+    folder holds no table).
+    """
+    cols = ["period", "region", "group", "measure", "source", "value", "url"]
+    frames = []
+    for f in sorted(Path(folder).glob("*.csv")) if Path(folder).is_dir() else []:
+        df = pd.read_csv(f, dtype=str, keep_default_na=False)
+        for i, p in enumerate(df["period"], start=2):
+            if not _DATES_RE.match(p):
+                raise InputError("bad period", path=f, line=i, field="period", value=p,
+                                 expected="YYYY-MM-DD..YYYY-MM-DD")
+        frames.append(df.rename(columns={"source_org": "source"})[cols])
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+
+
+def with_nonstandard(periods: pd.DataFrame | None, folder: str | os.PathLike[str]
+                     ) -> pd.DataFrame | None:
+    """``periods`` plus the exact-date figures of :func:`read_nonstandard` (for claims only)."""
+    extra = read_nonstandard(folder)
+    if extra.empty:
+        return periods
+    if periods is None:
+        return extra
+    return pd.concat([periods, extra], ignore_index=True)
+
+
 def _prepare(df: pd.DataFrame, key: str) -> pd.DataFrame:
     need = [key, "region", "group", "measure", "source", "value"]
     missing = [c for c in need if c not in df.columns]
@@ -287,15 +359,24 @@ def _fmt(x: float) -> str:
     return f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}"
 
 
-def evaluate_part(row: pd.Series | dict, data: ClaimData) -> dict[str, object]:
+def evaluate_part(row: pd.Series | dict, data: ClaimData,
+                  estimands: pd.DataFrame | None = None) -> dict[str, object]:
     """Evaluate one claim part; returns ``observed``, ``detail``, ``verdict`` and ``reason``."""
     r = dict(row)
     q = r["quantity"]
     src, period, region, group, measure = (r["source_org"], r["period"], r["region"],
                                            r["group"], r["measure"])
     threshold = float(r["threshold"])
+    if q == "estimand":
+        return _from_estimand(r, estimands)
     try:
-        fig = data.figure(src, period, region, group, measure)
+        try:
+            fig = data.figure(src, period, region, group, measure)
+        except _Missing as exc:
+            bound = str(r.get("bound_group", "") or "").strip()
+            if q != "value" or not bound:
+                raise
+            return _from_bound(r, data, bound, str(exc))
         if q == "value":
             observed = fig.value
             detail = f"{_fmt(fig.value)} ({fig.how})"
@@ -309,12 +390,14 @@ def evaluate_part(row: pd.Series | dict, data: ClaimData) -> dict[str, object]:
         elif q == "share_pct":
             b_region = r.get("base_region") or region
             b_group = r.get("base_group") or group
-            base = data.figure(src, period, b_region, b_group, measure)
+            b_measure = r.get("base_measure") or measure
+            base = data.figure(src, period, b_region, b_group, b_measure)
             if base.value == 0:
                 raise _Missing("base figure is zero")
             observed = 100.0 * fig.value / base.value
-            detail = (f"{_fmt(fig.value)} of {_fmt(base.value)} ({b_region}, group {b_group}): "
-                      f"{observed:.1f}%")
+            what = f"{b_region}, group {b_group}" + (f", {b_measure}" if b_measure != measure
+                                                     else "")
+            detail = f"{_fmt(fig.value)} of {_fmt(base.value)} ({what}): {observed:.1f}%"
         else:  # max_since
             return _max_since(r, fig, data)
     except _Missing as exc:
@@ -325,6 +408,57 @@ def evaluate_part(row: pd.Series | dict, data: ClaimData) -> dict[str, object]:
     if r["comparator"] == "approx":
         reason += f" (within {_fmt(_tolerance(r))})"
     return {"observed": observed, "detail": detail, "verdict": verdict, "reason": reason}
+
+
+def _from_bound(r: dict, data: ClaimData, bound: str, missing: str) -> dict[str, object]:
+    """A ``value`` claim about a group decided from the figure of a group containing it."""
+    total = data.figure(r["source_org"], r["period"], r["region"], bound, r["measure"])
+    threshold, comp = float(r["threshold"]), r["comparator"]
+    ub = total.value  # the claimed group's figure is at most the containing group's
+    detail = (f"{r['group']} {r['measure']} not published; at most {_fmt(ub)} (group {bound}, "
+              f"{total.how}) in {r['period']}")
+    if comp in (">", ">=") and not _compare(ub, comp, threshold, 0.0):
+        return {"observed": np.nan, "detail": detail, "verdict": NOT_SUPPORTED,
+                "reason": f"contradicted by bounds: {detail}; claim: {comp} {_fmt(threshold)}"}
+    if comp in ("<", "<=") and _compare(ub, comp, threshold, 0.0):
+        return {"observed": np.nan, "detail": detail, "verdict": SUPPORTED,
+                "reason": f"supported by bounds: {detail}; claim: {comp} {_fmt(threshold)}"}
+    return {"observed": np.nan, "detail": detail, "verdict": CANNOT_TELL,
+            "reason": f"{missing}; the bound ({detail}) does not decide {comp} "
+                      f"{_fmt(threshold)}"}
+
+
+def _from_estimand(r: dict, estimands: pd.DataFrame | None) -> dict[str, object]:
+    """A claim part whose verdict comes from an analysis result (see the module docstring)."""
+    name, outcome = str(r["estimand"]).strip(), r["measure"]
+    model = str(r.get("model", "") or "").strip() or "primary"
+    what = f"estimand {name!r}, outcome {outcome!r}, model {model!r}"
+    if estimands is None:
+        return {"observed": np.nan, "detail": "", "verdict": PENDING,
+                "reason": f"awaits the analysis: {what} (results/estimands.csv)"}
+    e = estimands
+    sel = e[(e["estimand"].astype(str) == name) & (e["outcome"].astype(str) == outcome)
+            & (e["model"].astype(str) == model)]
+    if len(sel) != 1:
+        return {"observed": np.nan, "detail": "", "verdict": PENDING,
+                "reason": f"no single result for {what} in the estimands table ({len(sel)})"}
+    x = sel.iloc[0]
+    ratio, lo, hi = float(x["ratio"]), float(x["ratio_low"]), float(x["ratio_high"])
+    threshold, comp = float(r["threshold"]), r["comparator"]
+    method = str(x.get("interval_method", "") or "")
+    detail = (f"{what}: ratio {ratio:.2f} ({lo:.2f}-{hi:.2f}"
+              + (f", {method}" if method else "") + ")")
+    above, below = lo > threshold, hi < threshold
+    if comp in (">", ">="):
+        verdict = SUPPORTED if above else (NOT_SUPPORTED if below else CANNOT_TELL)
+    elif comp in ("<", "<="):
+        verdict = SUPPORTED if below else (NOT_SUPPORTED if above else CANNOT_TELL)
+    else:
+        raise InputError("estimand claims compare with >, >=, < or <=", field="comparator",
+                         value=comp, expected="> >= < <=")
+    tail = "" if verdict != CANNOT_TELL else f"; the interval contains {_fmt(threshold)}"
+    return {"observed": ratio, "detail": detail, "verdict": verdict,
+            "reason": f"{detail}; claim: ratio {comp} {_fmt(threshold)}{tail}"}
 
 
 def _tolerance(r: dict) -> float:
@@ -366,12 +500,17 @@ def combine(verdicts: list[str]) -> str:
         return NOT_SUPPORTED
     if verdicts and all(v == SUPPORTED for v in verdicts):
         return SUPPORTED
+    if any(v == PENDING for v in verdicts):
+        return PENDING
+    if verdicts and all(v in (SUPPORTED, CONSISTENT_WITH_RELEASE) for v in verdicts):
+        return CONSISTENT_WITH_RELEASE
     return CANNOT_TELL
 
 
 def check_claims(claims: pd.DataFrame | str | os.PathLike[str], panel: pd.DataFrame,
                  periods: pd.DataFrame | None = None,
-                 alternatives: pd.DataFrame | None = None) -> pd.DataFrame:
+                 alternatives: pd.DataFrame | None = None,
+                 estimands: pd.DataFrame | None = None) -> pd.DataFrame:
     """Evaluate every claim part against the data.
 
     Parameters
@@ -385,7 +524,13 @@ def check_claims(claims: pd.DataFrame | str | os.PathLike[str], panel: pd.DataFr
     alternatives : DataFrame, optional
         Values that lost reconciliation (``alternatives.csv``). When substituting one of them
         for a figure the claim uses would change the verdict, ``alternative`` says so (the
-        verdict itself always uses the reconciled figures).
+        verdict itself always uses the reconciled figures), except for parts marked
+        ``computed_by_source``: a percentage the source computed from an earlier release that a
+        later revision superseded (``decided_by`` ``latest_release``) is ``consistent with the
+        release cited`` when that release's figure supports it.
+    estimands : DataFrame, optional
+        Analysis results (``results/estimands.csv``) for ``estimand`` parts; without it they
+        are ``pending analysis``.
 
     Returns
     -------
@@ -399,7 +544,10 @@ def check_claims(claims: pd.DataFrame | str | os.PathLike[str], panel: pd.DataFr
     rows = []
     for _, r in table.iterrows():
         data.reset()
-        res = evaluate_part(r, data)
+        res = evaluate_part(r, data, estimands)
+        if (res["verdict"] == NOT_SUPPORTED
+                and str(r.get("computed_by_source", "")).strip().lower() == "yes"):
+            res = _release_cited(r, data, res)
         res["alternative"] = _alternative_note(r, data, res["verdict"])
         rows.append({**{c: r.get(c, "") for c in ("claim_id", "part", "claim", "claimant", "url",
                                                    "source_org", "period", "region", "group",
@@ -408,6 +556,34 @@ def check_claims(claims: pd.DataFrame | str | os.PathLike[str], panel: pd.DataFr
                      "observed": res["observed"], "verdict": res["verdict"],
                      "reason": res["reason"], "alternative": res["alternative"]})
     return pd.DataFrame(rows)
+
+
+def _release_cited(row: pd.Series, data: ClaimData, res: dict[str, object]) -> dict[str, object]:
+    """Re-check a source-computed percentage with the superseded earlier-release figures."""
+    cells = list(dict.fromkeys(data.accessed))
+    a = data.alternatives
+    if a is None or not cells:
+        return res
+    for cell in cells:
+        src, period, region, group, measure = cell
+        sel = a[(a["source"] == src) & (a["period"] == period) & (a["region"] == region)
+                & (a["group"] == group) & (a["measure"] == measure)]
+        if "decided_by" not in sel.columns:
+            continue
+        earlier = sel[(sel["decided_by"].astype(str) == "latest_release")
+                      & ~sel["chosen"].astype(str).str.lower().isin(["true", "1"])]
+        for value, url in zip(earlier["value"], earlier["url"], strict=True):
+            data.overrides = {cell: float(value)}
+            data.accessed = []
+            alt = evaluate_part(row, data)
+            if alt["verdict"] == SUPPORTED:
+                data.overrides, data.accessed = {}, cells
+                return {**res, "verdict": CONSISTENT_WITH_RELEASE,
+                        "reason": f"{alt['reason']} with the release cited ({src} {measure} "
+                                  f"{period} = {_fmt(value)}, {str(url).split(' | ')[0]}); "
+                                  f"the later revision gives {res['reason']}"}
+    data.overrides, data.accessed = {}, cells
+    return res
 
 
 def _alternative_note(row: pd.Series, data: ClaimData, verdict: str) -> str:
@@ -449,5 +625,7 @@ def summarise(parts: pd.DataFrame) -> pd.DataFrame:
                                       "alternative"])
 
 
-__all__ = ["CANNOT_TELL", "NOT_SUPPORTED", "SUPPORTED", "VERDICTS", "ClaimData", "check_claims",
+__all__ = ["CANNOT_TELL", "CONSISTENT_WITH_RELEASE", "NOT_SUPPORTED", "PENDING", "SUPPORTED",
+           "VERDICTS", "ClaimData", "check_claims", "read_nonstandard",
+           "with_nonstandard",
            "combine", "evaluate_part", "read_claims", "summarise"]

@@ -206,6 +206,15 @@ def _published(text: str, *, path: str, line: int) -> str:
                      expected="YYYY-MM-DD, YYYY-MM, YYYY or empty")
 
 
+def _vintage(text: str, rules: Rules, *, path: str, line: int) -> str:
+    """Release period of a row (``vintage`` column): a period label or empty."""
+    s = (text or "").strip()
+    if not s:
+        return ""
+    return parse_period(s, horizon=rules.period_horizon, min_year=rules.min_year, path=path,
+                        line=line, field="vintage").label
+
+
 def _region_rule(rules: Rules, source: str, region: str, period: Period) -> tuple[str, str]:
     for rule in rules.region_rules:
         if rule.get("source_org") != source or rule.get("region") != region:
@@ -279,6 +288,7 @@ def normalise_rows(raw: pd.DataFrame, rules: Rules,
                        lambda: _measure(rec["measure"], path=path, line=at("measure"), vocab=vocab))
         value = parse_count(rec["value"], rules=rules, path=path, line=line, field=value_field)
         published = _published(rec.get("published", ""), path=path, line=line)
+        vintage = _vintage(rec.get("vintage", ""), rules, path=path, line=line)
         notes = []
         period_total = rec.get("role") == "total_column" or once(
             "total", rec["period"],
@@ -298,7 +308,7 @@ def normalise_rows(raw: pd.DataFrame, rules: Rules,
             "role": rec.get("role", ""), "source": src, "period": period_label,
             "period_type": period_type, "region": region, "group": group, "measure": measure,
             "value": value, "url": _SPACES.sub(" ", rec.get("url", "")).strip(),
-            "flag": rec.get("flag", "").strip(), "published": published,
+            "flag": rec.get("flag", "").strip(), "published": published, "vintage": vintage,
             "is_total": bool(region_total or group_total or period_total),
             "total_of": "period" if period_total else (
                 "region" if region_total else ("group" if group_total else "")),
@@ -428,7 +438,7 @@ def clean(
     remarks = _check_totals(rows, rules_)
     usable = rows[rows["value"].notna() & (rows["period"] != "")]
     rec = reconcile(usable[["raw_id", "file", "line", "source", "period", "region", "group",
-                            "measure", "value", "url", "flag", "published"]], rules_)
+                            "measure", "value", "url", "flag", "published", "vintage"]], rules_)
     # audit -------------------------------------------------------------------------------
     audit_rows = []
     for r, o in zip(records(rows), records(order), strict=True):

@@ -22,7 +22,7 @@ the location of the cell for the audit trail:
 In a wide table each non-blank value cell is one raw data row (a blank cell is layout, not a
 reported figure; written missing marks such as ``n/a`` or ``—`` are rows). The frame continues
 with :data:`RAW_COLUMNS` (``source_org, period, region, group, measure, value, url, quote,
-flag, note, published``; optional ones are ``""`` when absent).
+flag, note, published, vintage``; optional ones are ``""`` when absent).
 
 Files are decoded as UTF-8 (with or without BOM), UTF-16 when it has a BOM, else cp1252 and
 finally latin-1; the delimiter (comma, semicolon or tab) is taken from the header line. Lines
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
 #: Columns of the raw long frame after ``file, line, field``.
 RAW_COLUMNS: tuple[str, ...] = (
-    *LONG_REQUIRED, "url", "quote", "flag", "note", "published",
+    *LONG_REQUIRED, "url", "quote", "flag", "note", "published", "vintage",
 )
 #: Location columns heading the raw long frame.
 LOCATION_COLUMNS: tuple[str, ...] = ("file", "line", "field", "role", "header_line",
@@ -75,6 +75,7 @@ _COLUMN_ALIASES: dict[str, str] = {
     "url": "url", "link": "url", "source url": "url", "source_url": "url",
     "quote": "quote", "flag": "flag", "note": "note", "notes": "note",
     "published": "published", "publication date": "published",
+    "vintage": "vintage", "release": "vintage",
 }
 _LABEL_KINDS = ("period", "region", "group", "measure")
 _TOTAL_HEADERS = {"total", "grand total", "totals", "sum", "overall"}

@@ -8,13 +8,25 @@ candidate values, these steps are applied in order until one value is left:
 
 1. ``non_suspect`` -- a value backed by at least one row without a suspect flag
    (``suspect_flags``) beats values backed only by flagged rows;
-2. ``own_publication`` -- a value found on the source's own site (``own_domains``) beats values
+2. ``latest_release`` -- a later revision beats an earlier release. Each row's release is its
+   ``vintage`` (the period the release reports on, read from the page's quotes or URL by the
+   data build; a restatement in a later report carries that report's period) and its
+   ``published`` date. A candidate's release is the latest among its rows. When every value has
+   a vintage, the value whose vintage ends strictly after every other's wins; values tied at
+   the latest vintage (or, when some vintage is unknown, all values) are then compared by
+   publication date: the value whose latest report appeared strictly after every other
+   value's latest report wins, when every one of them is dated;
+3. ``own_publication`` -- a value found on the source's own site (``own_domains``) beats values
    found only in press reprints;
-3. ``latest_publication`` -- if every remaining value has a publication date, the value whose
-   latest report appeared strictly after every other value's latest report wins (revisions
-   supersede); otherwise this step does not decide;
-4. ``most_reports`` -- the value reported by the most distinct URLs wins;
-5. ``highest_value`` -- deterministic final tie-break: the highest value.
+4. ``most_reports`` -- the value reported by the most distinct URLs wins.
+
+When no step decides, the cell is **unresolved**: it is a gap in the panel (``value`` empty,
+``flag`` ``unresolved``), every candidate stays in the alternatives table with ``decided_by``
+``unresolved`` and the audit marks the rows ``unresolved``. ``highest_value`` (and
+``lowest_value``) remain available as explicit steps for a sensitivity run (e.g. ``trends clean
+--rules`` with ``"reconcile_order": [..., "highest_value"]``, or :func:`resolve_unresolved`),
+but are not a default: the higher of two releases is not the truer one. Also available:
+``latest_publication`` (publication dates only, the step ``latest_release`` falls back on).
 
 Losing values are kept in the alternatives table; nothing is averaged or filled.
 """
@@ -48,12 +60,18 @@ PERIODS_COLUMNS: tuple[str, ...] = (
 #: Columns of ``alternatives.csv``.
 ALTERNATIVES_COLUMNS: tuple[str, ...] = (
     "period", "region", "group", "measure", "source", "value", "chosen", "decided_by",
-    "suspect", "own_publication", "published", "n_reports", "flag", "url", "rows",
+    "suspect", "own_publication", "published", "vintage", "n_reports", "flag", "url", "rows",
 )
 #: Reconciliation steps known to :func:`reconcile`.
 STEPS: tuple[str, ...] = (
-    "non_suspect", "own_publication", "latest_publication", "most_reports", "highest_value",
+    "non_suspect", "latest_release", "own_publication", "latest_publication", "most_reports",
+    "highest_value", "lowest_value",
 )
+#: Default order of the reconciliation steps (as in ``trends/data/rules.json``).
+DEFAULT_ORDER: tuple[str, ...] = ("non_suspect", "latest_release", "own_publication",
+                                  "most_reports")
+#: ``decided_by`` / ``flag`` / audit status of a cell that no step decides.
+UNRESOLVED = "unresolved"
 #: Sort order of panel rows (series by series, months ascending).
 PANEL_SORT: tuple[str, ...] = ("source", "measure", "region", "group", "month")
 CELL_KEYS: tuple[str, ...] = ("source", "period", "region", "group", "measure")
@@ -102,7 +120,7 @@ class Rules:
     source_aliases: dict[str, str] = field(default_factory=dict)
     own_domains: dict[str, tuple[str, ...]] = field(default_factory=dict)
     suspect_flags: tuple[str, ...] = ()
-    reconcile_order: tuple[str, ...] = STEPS
+    reconcile_order: tuple[str, ...] = DEFAULT_ORDER
     region_rules: tuple[dict[str, Any], ...] = ()
     headline_priority: tuple[str, ...] = ()
     region_partitions: tuple[tuple[str, ...], ...] = ()
@@ -167,7 +185,7 @@ def load_rules(rules: Rules | dict[str, Any] | str | os.PathLike[str] | None = N
         if key not in known and not key.startswith("_"):
             raise InputError("unknown rules key", path=label, field=key,
                              expected="one of " + ", ".join(sorted(known)))
-    order = tuple(data.get("reconcile_order", STEPS))
+    order = tuple(data.get("reconcile_order", DEFAULT_ORDER))
     for step in order:
         if step not in STEPS:
             raise InputError("unknown reconciliation step", path=label, field="reconcile_order",
@@ -209,6 +227,8 @@ class _Candidate:
     pub: tuple[str, str] | None  # (earliest possible, latest possible) date of latest report
     flags: list[str]
     pub_text: str = ""  # that latest publication date as written (YYYY-MM-DD or YYYY-MM)
+    release: str = ""  # last month (YYYY-MM) of the latest vintage among the rows, or ""
+    release_text: str = ""  # that vintage as written (a period label)
 
     @property
     def n_reports(self) -> int:
@@ -226,6 +246,35 @@ def _pub_range(text: str) -> tuple[str, str] | None:
     return f"{text}-01-01", f"{text}-12-31"
 
 
+def _release_end(text: str) -> str:
+    """Last month (``YYYY-MM``) of a vintage period label, or ``""``."""
+    from trends.periods import parse_period
+
+    text = text.strip()
+    if not text:
+        return ""
+    return parse_period(text, horizon="9999", min_year=0).end
+
+
+def _latest_dated(cands: list[_Candidate]) -> list[_Candidate]:
+    """The candidate published strictly after every other (all dated), else ``[]``."""
+    if len(cands) < 2 or any(c.pub is None for c in cands):
+        return []
+    return [c for c in cands
+            if all(c.pub[0] > o.pub[1] for o in cands if o is not c)]  # type: ignore[index]
+
+
+def _latest_release(cands: list[_Candidate]) -> list[_Candidate]:
+    """Step ``latest_release`` (see the module docstring)."""
+    pool = cands
+    if all(c.release for c in cands):
+        top = max(c.release for c in cands)
+        pool = [c for c in cands if c.release == top]
+        if len(pool) == 1:
+            return pool
+    return _latest_dated(pool) or pool
+
+
 def _candidates(rows: list[dict[str, Any]], rules: Rules) -> list[_Candidate]:
     by_value: dict[int, list[dict[str, Any]]] = {}
     for r in rows:
@@ -240,6 +289,10 @@ def _candidates(rows: list[dict[str, Any]], rules: Rules) -> list[_Candidate]:
         pubs = [rng for rng, _ in dated]
         flags = sorted({f.strip() for r in rs for f in str(r.get("flag", "")).split(";")
                         if f.strip()})
+        vintages = [(_release_end(str(r.get("vintage", ""))), str(r.get("vintage", "")).strip())
+                    for r in rs]
+        vintages = [(end, text) for end, text in vintages if end]
+        release = max(vintages) if vintages else ("", "")
         out.append(_Candidate(
             value=value, rows=rs, urls=urls,
             suspect=contested and all(rules.is_suspect(str(r.get("flag", ""))) for r in rs),
@@ -247,6 +300,7 @@ def _candidates(rows: list[dict[str, Any]], rules: Rules) -> list[_Candidate]:
                                   for u in str(r["url"]).split(" | ") if u.strip()),
             pub=max(pubs) if pubs else None, flags=flags,
             pub_text=max(dated)[1] if dated else "",
+            release=release[0], release_text=release[1],
         ))
     return out
 
@@ -256,16 +310,19 @@ def _apply_step(step: str, cands: list[_Candidate]) -> list[_Candidate]:
         keep = [c for c in cands if not c.suspect]
     elif step == "own_publication":
         keep = [c for c in cands if c.own]
+    elif step == "latest_release":
+        keep = _latest_release(cands)
     elif step == "latest_publication":
-        if any(c.pub is None for c in cands):
-            return cands
-        keep = [c for c in cands if all(c.pub[0] > o.pub[1] for o in cands if o is not c)]  # type: ignore[index]
+        keep = _latest_dated(cands)
     elif step == "most_reports":
         best = max(c.n_reports for c in cands)
         keep = [c for c in cands if c.n_reports == best]
     elif step == "highest_value":
         best_v = max(c.value for c in cands)
         keep = [c for c in cands if c.value == best_v]
+    elif step == "lowest_value":
+        low_v = min(c.value for c in cands)
+        keep = [c for c in cands if c.value == low_v]
     else:  # pragma: no cover - load_rules validates steps
         raise SpecificationError(f"unknown reconciliation step {step!r}")
     return keep or cands
@@ -296,6 +353,43 @@ def _check_one_publication(rows: list[dict[str, Any]], rules: Rules) -> None:
                 path=r["file"], line=int(r["line"]), field="value", value=str(r["value"]),
                 expected="one value per cell and url in a file (correct the row, flag it as "
                 "suspect in a 'flag' column, or give a revision its own url or file)")
+
+
+def _alternative(cell: dict[str, Any], c: _Candidate, chosen: bool, decided_by: str
+                 ) -> dict[str, Any]:
+    return {
+        **cell, "value": c.value, "chosen": chosen, "decided_by": decided_by,
+        "suspect": c.suspect, "own_publication": c.own, "published": c.pub_text,
+        "vintage": c.release_text, "n_reports": c.n_reports, "flag": ";".join(c.flags),
+        "url": " | ".join(c.urls), "rows": " ".join(_loc(r) for r in c.rows),
+    }
+
+
+def _unresolved(cell: dict[str, Any], cands: list[_Candidate], remaining: list[_Candidate],
+                out_by: dict[int, str], status: dict[int, tuple[str, str]],
+                cells: list[dict[str, Any]], alts: list[dict[str, Any]]) -> None:
+    """Record a cell no rule step decides: a gap with every candidate kept as an alternative.
+
+    The values left standing get ``decided_by`` ``unresolved``; values an earlier step ruled
+    out get ``unresolved (ruled out by STEP)``.
+    """
+    values = ", ".join(str(c.value) for c in remaining)
+    for c in cands:
+        for r in c.rows:
+            if c in remaining:
+                status[r["raw_id"]] = (
+                    UNRESOLVED, f"values {values} left unresolved: no reconciliation step "
+                    "decides between them (both kept in alternatives.csv; the cell is a gap)")
+            else:
+                status[r["raw_id"]] = (
+                    "superseded", f"value {c.value} ruled out by {out_by[c.value]} (the cell is "
+                    f"unresolved between {values})")
+    urls = sorted({u for c in remaining for u in c.urls})
+    cells.append({**cell, "value": None, "url": " | ".join(urls), "n_reports": len(urls),
+                  "n_alternatives": len(cands), "flag": UNRESOLVED})
+    for c in cands:
+        why = UNRESOLVED if c in remaining else f"{UNRESOLVED} (ruled out by {out_by[c.value]})"
+        alts.append(_alternative(cell, c, False, why))
 
 
 @dataclass(frozen=True)
@@ -331,7 +425,7 @@ def reconcile(rows: pd.DataFrame, rules: Rules | None = None) -> Reconciled:
     alts: list[dict[str, Any]] = []
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for r in records(rows):
-        for c in ("url", "flag", "published"):
+        for c in ("url", "flag", "published", "vintage"):
             r.setdefault(c, "")
         groups.setdefault(tuple(r[k] for k in CELL_KEYS), []).append(r)
     for key in sorted(groups):
@@ -340,16 +434,20 @@ def reconcile(rows: pd.DataFrame, rules: Rules | None = None) -> Reconciled:
             _check_one_publication(rs, rules)
         cands = _candidates(rs, rules)
         remaining, decided_by = cands, "single value"
+        out_by: dict[int, str] = {}  # value -> step that ruled it out
         if len(cands) > 1:
-            decided_by = ""
+            decided_by = UNRESOLVED
             for step in rules.reconcile_order:
-                remaining = _apply_step(step, remaining)
+                kept = _apply_step(step, remaining)
+                out_by.update({c.value: step for c in remaining if c not in kept})
+                remaining = kept
                 if len(remaining) == 1:
                     decided_by = step
                     break
-            if len(remaining) > 1:  # no step in a custom order decided: highest value
-                remaining = _apply_step("highest_value", remaining)
-                decided_by = "highest_value"
+        cell = dict(zip(CELL_KEYS, key, strict=True))
+        if len(remaining) > 1:  # no step decides: the cell is a gap, every value kept
+            _unresolved(cell, cands, remaining, out_by, status, cells, alts)
+            continue
         win = remaining[0]
         others = [c for c in cands if c is not win]
         first = win.rows[0]
@@ -371,23 +469,71 @@ def reconcile(rows: pd.DataFrame, rules: Rules | None = None) -> Reconciled:
             for r in c.rows:
                 status[r["raw_id"]] = (
                     "superseded", f"value {c.value} superseded by {win.value} ({decided_by})")
-        cell = dict(zip(CELL_KEYS, key, strict=True))
         cells.append({**cell, "value": win.value, "url": " | ".join(win.urls),
                       "n_reports": win.n_reports, "n_alternatives": len(others),
                       "flag": ";".join(win.flags)})
         if others:
             for c in cands:
-                alts.append({
-                    **cell, "value": c.value, "chosen": c is win, "decided_by": decided_by,
-                    "suspect": c.suspect, "own_publication": c.own,
-                    "published": c.pub_text,
-                    "n_reports": c.n_reports, "flag": ";".join(c.flags),
-                    "url": " | ".join(c.urls), "rows": " ".join(_loc(r) for r in c.rows),
-                })
+                alts.append(_alternative(cell, c, c is win, decided_by))
     cell_df = pd.DataFrame(cells, columns=[*CELL_KEYS, "value", "url", "n_reports",
                                            "n_alternatives", "flag"])
     alt_df = pd.DataFrame(alts, columns=list(ALTERNATIVES_COLUMNS))
     return Reconciled(cell_df, status, alt_df)
+
+
+def resolve_unresolved(table: pd.DataFrame, alternatives: pd.DataFrame, how: str) -> pd.DataFrame:
+    """Sensitivity run: fill the cells the rule left unresolved with one of their values.
+
+    Parameters
+    ----------
+    table
+        The panel (column ``month``) or the periods table (column ``period``) of a
+        :class:`~trends.clean.CleanResult`.
+    alternatives
+        Its alternatives table.
+    how
+        ``"highest"`` or ``"lowest"``: which of the competing values each unresolved cell takes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``table`` in which every cell flagged ``unresolved`` holds the chosen value and
+        the flag ``unresolved;sensitivity_highest`` (or ``_lowest``); other cells unchanged.
+        Running the pair (``"lowest"``, ``"highest"``) brackets every result that depends on
+        these cells. Same as cleaning with ``reconcile_order`` ending in ``highest_value`` /
+        ``lowest_value`` (``data/rules/*.json``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from trends.panel import reconcile
+    >>> rows = pd.DataFrame({"raw_id": [0, 1], "file": "t.csv", "line": [2, 3],
+    ...     "source": "PICSS", "period": "2025", "region": "national", "group": "all",
+    ...     "measure": "attacks", "value": [81, 82], "url": ["https://a.org/x", "https://b.org/y"]})
+    >>> rec = reconcile(rows)
+    >>> rec.cells["flag"].tolist(), rec.cells["value"].tolist()
+    (['unresolved'], [None])
+    >>> table = rec.cells.assign(value=pd.array(rec.cells["value"], dtype="Int64"))
+    >>> resolve_unresolved(table, rec.alternatives, "highest")["value"].tolist()
+    [82]
+    """
+    if how not in ("highest", "lowest"):
+        raise SpecificationError(f"how must be 'highest' or 'lowest', not {how!r}")
+    col = "month" if "month" in table.columns else "period"
+    out = table.copy()
+    # the values left standing (not those an earlier step ruled out)
+    alts = alternatives[alternatives["decided_by"].astype(str) == UNRESOLVED]
+    if alts.empty:
+        return out
+    pick = alts.groupby(list(CELL_KEYS), sort=False)["value"].agg("max" if how == "highest"
+                                                                  else "min")
+    mask = out["flag"].astype(str).str.split(";").map(lambda f: UNRESOLVED in f)
+    for i in out.index[mask.to_numpy()]:
+        key = tuple(out.at[i, k if k != "period" else col] for k in CELL_KEYS)
+        if key in pick.index:
+            out.at[i, "value"] = int(pick.loc[key])
+            out.at[i, "flag"] = f"{UNRESOLVED};sensitivity_{how}"
+    return out
 
 
 # --------------------------------------------------------------------------- panel
@@ -730,7 +876,7 @@ def series_frame(
 
 
 __all__ = [
-    "PANEL_KEYS", "PERIOD_KINDS", "Reconciled", "Rules", "complete_months", "headline",
-    "load_rules", "panel_for_output", "period_totals", "read_panel", "reconcile", "series",
-    "series_frame", "write_panel",
+    "DEFAULT_ORDER", "PANEL_KEYS", "PERIOD_KINDS", "UNRESOLVED", "Reconciled", "Rules",
+    "complete_months", "headline", "load_rules", "panel_for_output", "period_totals",
+    "read_panel", "reconcile", "resolve_unresolved", "series", "series_frame", "write_panel",
 ]

@@ -17,8 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="clean count tables or event files into a monthly panel with an audit trail",
         description="Clean PIPS-style count tables (long or wide CSV/TSV/.xlsx) or event files "
         "into DIR/panel.csv (month x region x group x measure x source) and DIR/audit.csv "
-        "(one row per raw data row: kept, merged, superseded or dropped, and why), plus "
-        "DIR/alternatives.csv (disagreeing figures) and DIR/periods.csv (quarterly, half-yearly "
+        "(one row per raw data row: kept, merged, superseded, unresolved or dropped, and "
+        "why), plus DIR/alternatives.csv (disagreeing figures) and DIR/periods.csv (quarterly, half-yearly "
         "and annual figures). Outputs are written atomically; inputs are never modified.",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT",
@@ -91,6 +91,6 @@ def _run(args: argparse.Namespace) -> int:
     print(f"panel: {len(result.panel)} rows ({n_missing} missing months) -> {paths['panel']}")
     counts = result.audit["status"].value_counts().to_dict()
     summary = ", ".join(f"{k} {counts.get(k, 0)}" for k in ("kept", "merged", "superseded",
-                                                             "dropped"))
+                                                             "unresolved", "dropped"))
     print(f"audit: {len(result.audit)} raw rows ({summary}) -> {paths['audit']}")
     return 0

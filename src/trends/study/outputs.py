@@ -246,7 +246,8 @@ def stage_tables(ctx: Any) -> None:
                        caption=f"Block bootstrap ({analysis.BOOTSTRAP['n_boot']} replicates, "
                        f"seed {analysis.BOOTSTRAP['seed']}) of the main models",
                        label="tab:bootstrap")
-    parts = claims.check_claims(ctx.root / "data" / "claims.csv", inputs.panel, inputs.periods,
+    periods = claims.with_nonstandard(inputs.periods, ctx.raw / "nonstandard")
+    parts = claims.check_claims(ctx.root / "data" / "claims.csv", inputs.panel, periods,
                                 inputs.alternatives)
     out += write_table(claims.summarise(parts), ctx.results / "claims", digits=1,
                        caption="Claims in public commentary checked against the data",
