@@ -54,7 +54,7 @@ def _its(df, agg, family, **kw):
 
 def _reference_mle(X, y, used, windows, family):
     """Direct MLE: monthly pmfs at the used months plus one pmf per window remainder."""
-    Xo, yo = X[used], y[used]
+    _Xo, yo = X[used], y[used]
     sd = X.std(axis=0)
     sd[sd == 0] = 1.0
     Z = X / sd  # standardised parametrisation, mapped back below
@@ -105,7 +105,7 @@ def _windows(design, agg):
     return out
 
 
-@pytest.mark.parametrize("family,alpha", [("poisson", None), ("negbin", 0.05)])
+@pytest.mark.parametrize(("family", "alpha"), [("poisson", None), ("negbin", 0.05)])
 def test_matches_direct_scipy_mle(family, alpha):
     df, agg = _data(3, alpha)
     spec = _its(df, agg, family)
@@ -252,7 +252,7 @@ def test_overlapping_windows():
     _err(df, agg, r"aggregates rows 5 \(2022-01..2022-06\) and 3 \(2022-01..2022-12\) overlap")
 
 
-@pytest.mark.parametrize("value,match", [(12.5, "not a non-negative integer"),
+@pytest.mark.parametrize(("value", "match"), [(12.5, "not a non-negative integer"),
                                          (-3, "not a non-negative integer"),
                                          ("many", "is not a number")])
 def test_bad_totals(value, match):

@@ -61,7 +61,7 @@ def test_changes_default_for_the_rest(tmp_path):
     np.testing.assert_allclose(table["estimate"], res.params.to_numpy(), rtol=1e-9)
 
 
-@pytest.mark.parametrize("transform, func", [
+@pytest.mark.parametrize(("transform", "func"), [
     ("log1p", np.log1p), ("sqrt", np.sqrt), ("center", lambda x: x - x.mean()),
     ("z", lambda x: (x - x.mean()) / x.std(ddof=1)),
 ])
@@ -94,7 +94,7 @@ def test_covariate_transform_errors(tmp_path, capsys):
     assert f"{csv}:1: field 'kms': --covariate names a column" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("text, expected", [
+@pytest.mark.parametrize(("text", "expected"), [
     ("takeover=2021-08", ("takeover", "2021-08", None)),
     ("takeover=2021-08:level", ("takeover", "2021-08", "level")),
     ("ceasefire=2021-11:level+slope", ("ceasefire", "2021-11", "level+slope")),
@@ -111,7 +111,7 @@ def test_parse_interruption_changes_refuses(text):
         parse_interruption_changes(text)
 
 
-@pytest.mark.parametrize("command, outputs", [
+@pytest.mark.parametrize(("command", "outputs"), [
     ("fit", ["table.csv", "summary.md"]), ("robust", ["grid.csv", "grid.md"]),
     ("clean", ["panel.csv", "audit.csv", "alternatives.csv", "periods.csv"]),
     ("reproduce", ["figures/", "results/", "provenance.json"]),

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from bad_inputs.harness import HERE, file_state, one_line, run_inprocess, snapshot
+
 from trends import atomic
 from trends.errors import InputError
 
@@ -104,7 +104,7 @@ def test_event_cleaning_output_equal_to_input_is_refused(tmp_path, capsys):
     _refused(run, tmp_path / "x")
 
 
-@pytest.mark.parametrize("command,name", [("fit", "table.csv"), ("fit", "summary.md"),
+@pytest.mark.parametrize(("command", "name"), [("fit", "table.csv"), ("fit", "summary.md"),
                                           ("robust", "grid.csv"), ("robust", "grid.md")])
 def test_fit_and_robust_output_equal_to_input_is_refused(tmp_path, capsys, command, name):
     src = _series(tmp_path / name)
@@ -153,7 +153,7 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.rglob(".trends-tmp-*"))
 
 
-@pytest.mark.parametrize("command,args,files", [
+@pytest.mark.parametrize(("command", "args", "files"), [
     ("clean", [HERE / "a01_baseline.csv"], ["panel.csv", "audit.csv", "alternatives.csv",
                                             "periods.csv"]),
     ("clean", ["--format", "ucdp-ged", GED], ["panel.csv", "panel_weekly.csv", "annual.csv",

@@ -19,7 +19,7 @@ from trends.errors import SpecificationError
 
 
 # --------------------------------------------------------------------------- single values
-@pytest.mark.parametrize("text, code, expected", [
+@pytest.mark.parametrize(("text", "code", "expected"), [
     ("Jan 2022", "M", "2022-01"), ("January 2022", "M", "2022-01"), ("jan. 2022", "M", "2022-01"),
     ("January, 2022", "M", "2022-01"), ("2022 Jan", "M", "2022-01"), ("Sep-2022", "M", "2022-09"),
     ("2022-Sept", "M", "2022-09"), ("2022M01", "M", "2022-01"), ("2022m7", "M", "2022-07"),
@@ -31,7 +31,7 @@ def test_parse_text(text, code, expected):
     assert str(parse_text(text, code)) == expected
 
 
-@pytest.mark.parametrize("text, code, reason", [
+@pytest.mark.parametrize(("text", "code", "reason"), [
     ("Jan-22", "M", "two-digit year is ambiguous"),
     ("01/02/2022", "M", "day/month order is ambiguous"),
     ("1983.04", "M", "not on the grid of frequency 12"),
@@ -91,7 +91,7 @@ def _monthly(n: int = 60) -> pd.DataFrame:
         "y": rng.poisson(mu)})
 
 
-@pytest.mark.parametrize("date, when", [
+@pytest.mark.parametrize(("date", "when"), [
     ("name", "Mar 2020"), ("decimal", "2020.166667"), (["year", "month"], "March 2020"),
     ("iso", "2020M03"),
 ])
@@ -119,7 +119,7 @@ def test_its_quarterly_and_weekly_columns():
         np.testing.assert_allclose(res.params, ref.params, rtol=1e-10)
     w = pd.period_range("2020-01-06", periods=80, freq="W-SUN")
     iso = w.start_time.isocalendar()
-    dw = pd.DataFrame({"iso": [f"{a}-W{b:02d}" for a, b in zip(iso.year, iso.week)],
+    dw = pd.DataFrame({"iso": [f"{a}-W{b:02d}" for a, b in zip(iso.year, iso.week, strict=False)],
                        "year": iso.year.to_numpy(), "week": iso.week.to_numpy(),
                        "y": rng.poisson(9, 80)})
     ref = trends.ITS(dw, outcome="y", date="iso", interruptions={"x": "2020-W40"},

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from bad_inputs.harness import HERE, file_state, one_line, run_inprocess
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bad_inputs.harness import HERE, file_state, one_line, run_inprocess
 from trends import atomic
 from trends.errors import escape_markdown, show
 

@@ -32,7 +32,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from bad_inputs.harness import HERE, TEMP_PREFIX, file_state, snapshot, trends_command
 
 pytestmark = pytest.mark.slow
@@ -151,7 +150,7 @@ CASES = [(c, p, s) for c in COMMANDS for p in POINTS[c]
                    else (signal.SIGKILL,))]
 
 
-@pytest.mark.parametrize("command,point,sig", CASES,
+@pytest.mark.parametrize(("command", "point", "sig"), CASES,
                          ids=[f"{c}-{p}-{signal.Signals(s).name}" for c, p, s in CASES])
 def test_signal_at_a_known_point_leaves_the_earlier_outputs(tmp_path_factory, tmp_path, command,
                                                             point, sig):

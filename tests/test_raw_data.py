@@ -282,7 +282,7 @@ def test_every_published_figure_is_in_data_raw(raw, name):
     mine = raw[raw["origin_file"] == name]
     # undo the documented moves (REASSIGN) to compare with the published rows
     undone = mine[SOURCE_COLUMNS].copy()
-    for (src, period, region, measure, value, url), changes, _, _ in _build_raw().REASSIGN:
+    for (src, period, region, measure, value, url), _changes, _, _ in _build_raw().REASSIGN:
         hit = (mine["url"].str.contains(url, regex=False) & (mine["period"] == period)
                & (mine["region"] == region) & (mine["value"] == value))
         assert hit.sum() == (1 if name == "published_figures.csv" else 0)

@@ -16,8 +16,8 @@ from scipy import optimize, stats
 import trends
 from trends.errors import SpecificationError
 from trends.its import _estimate
-from trends.robust import calibrate, mde, power
 from trends.robust import _replicates as rep
+from trends.robust import calibrate, mde, power
 
 
 def _frame(y: np.ndarray, start: str = "2019-01") -> pd.DataFrame:
@@ -42,7 +42,7 @@ def _model(family: str, cov: object = "nonrobust", df: pd.DataFrame | None = Non
 
 
 # ------------------------------------------------------------- replicates vs statsmodels
-@pytest.mark.parametrize("family,covs", [
+@pytest.mark.parametrize(("family", "covs"), [
     ("gaussian", ["nonrobust", "HC1", "HC3", "hac:2:small", "hac:2:calendar"]),
     ("poisson", ["nonrobust", "HC0", "hac:2", "hac:2:calendar:small"]),
     ("quasipoisson", ["nonrobust", "hac:2:calendar"]),
@@ -215,7 +215,7 @@ def test_power_increases_and_mde_is_on_the_ratio_scale_for_counts() -> None:
 
 
 # ------------------------------------------------------------- bad input
-@pytest.mark.parametrize("call,match", [
+@pytest.mark.parametrize(("call", "match"), [
     (lambda r: calibrate(r, terms=["level[zzz]"], n_sims=100), r"terms=.*level\[zzz\]"),
     (lambda r: calibrate(r, covs=["HC1"], n_sims=100), r"covs: cov 'HC1' is not defined"),
     (lambda r: calibrate(r, covs=["bogus"], n_sims=100), r"covs: cov 'bogus'"),

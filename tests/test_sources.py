@@ -63,7 +63,7 @@ def _reference_X(df: pd.DataFrame, reference: str, trends_: bool = False,
     return np.column_stack(list(cols.values())), d["y"].to_numpy(), list(cols)
 
 
-@pytest.mark.parametrize("reference,source_trends", [(None, False), ("PIPS", False),
+@pytest.mark.parametrize(("reference", "source_trends"), [(None, False), ("PIPS", False),
                                                       ("PICSS", True)])
 def test_poisson_matches_glm_with_source_dummies(reference, source_trends):
     df = _long()

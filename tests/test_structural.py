@@ -342,7 +342,7 @@ def test_same_errors_as_its():
         assert str(st_err.value) == str(its_err.value)
 
 
-@pytest.mark.parametrize("kw, match", [
+@pytest.mark.parametrize(("kw", "match"), [
     (dict(trend="wiggly"), "trend 'wiggly' is not valid"),
     (dict(transform="sqrt"), "transform 'sqrt' is not valid"),
     (dict(fit_on="post"), "fit_on 'post' is not valid"),

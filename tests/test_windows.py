@@ -92,7 +92,7 @@ def test_window_intervals_are_the_delta_method() -> None:
     assert math.log(row["ratio_high"] / row["ratio"]) == pytest.approx(z * se[1], rel=1e-6)
 
 
-@pytest.mark.parametrize("windows,match", [
+@pytest.mark.parametrize(("windows", "match"), [
     ({"w": ("2022-05", "2022-01")}, "reversed"),
     ({"w": ("2018-01", "2019-06")}, "outside the data"),
     ({"w": ("2023-01", "2024-02")}, "outside the data"),
@@ -160,7 +160,7 @@ def test_cli_window_and_warning_in_summary(tmp_path: Path) -> None:
     assert "**Warning**: level[takeover] rest on 3" in (out / "summary.md").read_text()
 
 
-@pytest.mark.parametrize("window,match", [
+@pytest.mark.parametrize(("window", "match"), [
     ("x=2021-08", "expected NAME=START:END"),
     ("x=2022-05:2022-01", "reversed"),
     ("x=2010-01:2011-01", "outside the data"),

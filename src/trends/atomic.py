@@ -344,7 +344,7 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     Returns ``df`` itself when nothing needs changing (the common case; no copy).
     """
     changed = {}
-    for i, c in enumerate(df.columns):
+    for i, _c in enumerate(df.columns):
         col = df.iloc[:, i]
         if col.dtype.kind in "biufcmM":
             continue

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trends import dates as _dates
 from trends.calendar import (  # moved to trends.calendar; re-exported here
     _FREQ_ALIASES,  # noqa: F401
     _FREQ_EXAMPLE,  # noqa: F401
@@ -53,7 +54,6 @@ from trends.calendar import (  # moved to trends.calendar; re-exported here
     to_period,
     to_periods,
 )
-from trends import dates as _dates
 from trends.errors import SpecificationError
 from trends.families import FAMILIES as _FAMILY_REGISTRY
 from trends.families import get_family

@@ -631,6 +631,7 @@ class NegativeBinomial(Family):
     def fit(self, y: np.ndarray, X: Any, offset: np.ndarray | None,
             cov_args: Mapping[str, Any], *, k: int) -> FitRecord:
         import numpy as np
+
         import trends._statsmodels as sm  # not statsmodels.api: no formula interface
 
         poisson = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit(**cov_args)
@@ -664,6 +665,7 @@ class NegativeBinomial(Family):
     def reference_fit(self, y: np.ndarray, X: np.ndarray, offset: np.ndarray | None, *,
                       alpha: float | None = None, scale: float | None = None) -> Any:
         import numpy as np
+
         import trends._statsmodels as sm  # not statsmodels.api: no formula interface
 
         if alpha is not None:

@@ -304,7 +304,7 @@ def _check_merged_values(path: str | os.PathLike[str], label: str, ws: Any) -> N
     others. Read from the sheet's XML, since the loaded workbook no longer has them."""
     import xml.etree.ElementTree as ET
 
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
     ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
     with zipfile.ZipFile(path) as zf:

@@ -670,10 +670,11 @@ class ITSResults:
         >>> _example().diagnostics(lags=3).tests.index.tolist()
         ['durbin_watson', 'ljung_box', 'breusch_godfrey', 'overdispersion']
         """
-        import trends._statsmodels as sm  # not statsmodels.api: no formula interface
         from statsmodels.stats.diagnostic import acorr_breusch_godfrey, acorr_ljungbox
         from statsmodels.stats.stattools import durbin_watson
         from statsmodels.tsa.stattools import acf
+
+        import trends._statsmodels as sm  # not statsmodels.api: no formula interface
 
         d = self._design
         resid = self.residuals()

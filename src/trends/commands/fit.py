@@ -14,14 +14,13 @@ import contextlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from trends.errors import InputError, SpecificationError
 from trends.families import FAMILIES
 from trends.schema import PANEL_KEYS
 
-TYPE_CHECKING = False  # not typing's: typing is not imported to start the CLI
 if TYPE_CHECKING:  # pandas is imported by the functions that run: `trends --help` needs none
-    import numpy as np
     import pandas as pd
 
 __all__ = ["register", "run", "collected_warnings", "add_model_arguments", "read_series",
@@ -95,7 +94,6 @@ def add_aggregate_arguments(p: argparse.ArgumentParser) -> None:
 
 def read_aggregates(path: Path) -> pd.DataFrame:
     """Read an aggregates CSV; rows are named by their file line in error messages."""
-    import numpy as np
     import pandas as pd
 
     try:
@@ -136,7 +134,6 @@ def window_rows(df: pd.DataFrame, date: str, start: str | None, end: str | None,
     """Rows of ``df`` whose ``date`` lies in ``[start, end]`` (calendar periods, inclusive)."""
     if start is None and end is None:
         return df
-    import numpy as np
     import pandas as pd
 
     from trends.design import infer_freq, to_period, to_periods
@@ -344,7 +341,6 @@ def select_rows(df: pd.DataFrame, selections: list[str] | None, path: Path,
     """
     if not selections:
         return df
-    import numpy as np
     import pandas as pd
 
     keep = pd.Series(True, index=df.index)
@@ -412,7 +408,6 @@ def read_csv(path: Path, date: str | list[str]) -> pd.DataFrame:
     header naming one column twice (pandas would silently rename the second ``attacks`` to
     ``attacks.1``).
     """
-    import numpy as np
     import pandas as pd
 
     _check_regular(path)
@@ -490,7 +485,6 @@ def check_outcome(df: pd.DataFrame, outcome: str, path: Path) -> None:
     import numpy as np
     import pandas as pd
 
-    import numpy as np
 
     if outcome not in df.columns:
         return  # the specification names the missing column
@@ -506,7 +500,6 @@ def check_outcome(df: pd.DataFrame, outcome: str, path: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``trends fit``; returns the exit status."""
-    import numpy as np
     import pandas as pd
 
     from trends.atomic import OutputSet, check_outputs_not_inputs

@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.types import union_categoricals
 
+from trends import atomic
 from trends.errors import InputError
 from trends.schema import ALL_GROUPS, NATIONAL
 
@@ -377,7 +378,8 @@ def write_outputs(result: EventsResult, out_dir: str | Path) -> dict[str, Path]:
             # writes, formula-like cells neutralised the same way
             written[name] = staged.write_with(
                 out / name, lambda tmp, df=df: write_csv(atomic.neutralise_formulas(df), tmp,
-                                                         float_format="%.15g"))
+                                                         float_format="%.15g",
+                                                         atomic_write=False))
     return written
 
 

@@ -7,6 +7,8 @@ that fails is the column re-read as text to find the first bad cell and report i
 
 from __future__ import annotations
 
+import contextlib
+
 import csv
 import io
 import os
@@ -394,7 +396,8 @@ def _column_renderer(series, float_format: str | None):
     return None
 
 
-def write_csv(df, path: str | os.PathLike[str], *, float_format: str | None = None) -> Path:
+def write_csv(df, path: str | os.PathLike[str], *, float_format: str | None = None,
+              atomic_write: bool = True) -> Path:
     """Write ``df`` atomically as CSV, byte for byte what ``trends.atomic.write_csv(df, path,
     float_format=...)`` (``DataFrame.to_csv(index=False, lineterminator="\\n")``) writes, but
     rendered and joined by pyarrow, a block of rows at a time.
@@ -413,8 +416,15 @@ def write_csv(df, path: str | os.PathLike[str], *, float_format: str | None = No
     renderers = [_column_renderer(df.iloc[:, i], float_format) for i in range(df.shape[1])]
     names = [str(c) for c in df.columns]
     if df.shape[1] < 2 or any(r is None for r in renderers):
-        return atomic.write_csv(df, path, float_format=float_format)
-    with atomic.atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        if atomic_write:
+            return atomic.write_csv(df, path, float_format=float_format)
+        with open(path, "w", encoding="utf-8", newline="") as text:
+            atomic.neutralise_formulas(df).to_csv(text, index=False, lineterminator="\n",
+                                                  float_format=float_format)
+        return Path(path)
+    # atomic_write=False: ``path`` is already a staged temporary (trends.atomic.OutputSet)
+    target = atomic.atomic_path(path) if atomic_write else contextlib.nullcontext(Path(path))
+    with target as tmp, open(tmp, "wb") as fh:
         fh.write((",".join(_quote(c) for c in names) + "\n").encode("utf-8"))
         for start in range(0, len(df), _WRITE_ROWS):
             stop = min(start + _WRITE_ROWS, len(df))

@@ -144,7 +144,7 @@ def period_labels(index: pd.Index, who: str) -> list[str]:
     from trends import dates
     from trends.design import infer_freq
 
-    advice = (f"give the Series a PeriodIndex or DatetimeIndex (e.g. "
+    advice = ("give the Series a PeriodIndex or DatetimeIndex (e.g. "
               "s.index = pd.period_range('2019-01', periods=len(s), freq='M')), pass an "
               "unfitted trends.ITS model, or pass s.to_numpy() to get 0-based positions")
     if pd.api.types.is_integer_dtype(index.dtype) and len(index) and (
