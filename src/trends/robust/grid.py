@@ -391,8 +391,10 @@ def break_date_grid(
                             desc="break-date grid")
     # sort before the table is built (one gather of numbers, not of every string column)
     order = np.argsort(fitted[2], kind="stable")  # by aic; enumeration order breaks ties
-    fitted = tuple(None if a is None else a[order] for a in fitted)
-    return _table(problem, placements[order], fitted)
+    params, llf, aic, bic, conv, alphas = fitted
+    return _table(problem, placements[order],
+                  (params[order], llf[order], aic[order], bic[order], conv[order],
+                   None if alphas is None else alphas[order]))
 
 
 def profile(
