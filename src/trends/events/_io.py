@@ -8,7 +8,6 @@ that fails is the column re-read as text to find the first bad cell and report i
 from __future__ import annotations
 
 import contextlib
-
 import csv
 import io
 import os
