@@ -127,6 +127,9 @@ def fit_placements(
         stages = [(np.arange(B), None, None, None)]
     else:
         stages = _continuation(reps)
+    # quadratic convergence (Newton): the grid's tolerance; NB2 with its dispersion estimated
+    # alternates coefficient and dispersion updates, which converge linearly: the engine's own
+    tol = 1e-7 if fam.estimates_dispersion and alpha is None else GRID_TOL
     weight = np.bincount(inverse, minlength=B)
     with progress_bar(progress, total=len(placements), desc=desc, unit="fit") as bar:
         # gaussian fits cost O(m q) floats each (cumulative sums, no n-length columns)
@@ -141,7 +144,7 @@ def fit_placements(
                 res: BatchFit = fit_batch(
                     problem.y, base, cols,
                     family=problem.family, offset=problem.offset, alpha=alpha,
-                    quasi_scale=qscale, start=start, tol=GRID_TOL,
+                    quasi_scale=qscale, start=start, tol=tol,
                 )
                 full[idx] = res.params
                 llf[idx], aic[idx], bic[idx], conv[idx] = (res.llf, res.aic, res.bic,
@@ -167,8 +170,9 @@ def fit_placements(
 #: quadratically, so the relative coefficient error left after a step of relative size ``d`` is
 #: of order ``d^2``: 1e-5 leaves ~1e-10, three orders below the error of statsmodels' own
 #: default fit (which agrees with the grid to ~1e-8 in the coefficients and ~1e-11 in llf,
-#: tests/test_robust_engine_fast.py) and saves 10-25% of the Newton steps of a large grid
-#: (the engine's default, 1e-7, serves single fits and bootstrap replicates)
+#: tests/test_robust_grid_speed.py) and saves 10-25% of the Newton steps of a large grid
+#: (the engine's default, 1e-7, serves single fits, bootstrap replicates, and NB2 grids with
+#: the dispersion estimated, whose alternating updates converge linearly)
 GRID_TOL = 1e-5
 
 #: coarsest spacing (in designs along the last break) of the coarse-to-fine fitting order
