@@ -79,8 +79,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the top-level help lists the sub-commands' one-line summaries only: their modules
         # (and what they import) are not needed for it
         build_parser(summaries_only=True).parse_args(given)
-    import signal  # imports enum: not needed for the two fast paths above
-    import threading
+    try:
+        import signal  # imports enum: not needed for the two fast paths above
+        import threading
+    except KeyboardInterrupt:  # Ctrl-C while starting up: an ordinary interruption
+        print(f"{command}: interrupted; {_state()}", file=sys.stderr)
+        return 130
 
     def terminated(signum: int, frame: object) -> None:
         # SIGTERM becomes an exception, so staged outputs are removed on the way out (every
