@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import trends
 from trends import cli
 
@@ -37,10 +39,9 @@ def test_help_lists_every_command_without_pandas():
 def test_version_through_argparse_is_unchanged(capsys):
     """The fast path prints exactly what the parser's version action prints."""
     parser = cli.build_parser()
-    try:
+    with pytest.raises(SystemExit) as exc:
         parser.parse_args(["--version"])
-    except SystemExit as exc:
-        assert exc.code == 0
+    assert exc.value.code == 0
     assert capsys.readouterr().out.strip() == f"trends {trends.__version__}"
 
 
@@ -56,3 +57,27 @@ def test_reproduce_help_still_names_the_stages(capsys):
     names = ", ".join(s.name for s in STAGES)
     assert f"stages in order on the embedded data: {names}." in text
     assert f"stages: {names})" in text
+
+
+def test_top_level_help_summaries_match_the_registered_commands(capsys):
+    """``trends --help`` is printed from :data:`trends.cli.SUMMARIES` without importing the
+    command modules: the text must be exactly what the full parser prints."""
+    full = cli.build_parser()
+    sub = next(a for a in full._actions if a.dest == "command")
+    registered = {a.dest: a.help for a in sub._choices_actions}
+    assert registered == {name: cli.SUMMARIES[name] for name in registered}
+    assert set(registered) == set(cli.COMMANDS)
+    texts = []
+    for parser in (full, cli.build_parser(summaries_only=True)):
+        with pytest.raises(SystemExit) as exc:
+            parser.parse_args(["--help"])
+        assert exc.value.code == 0
+        texts.append(capsys.readouterr().out)
+    assert texts[0] == texts[1]
+
+
+def test_top_level_help_imports_no_command_module():
+    text, mods = _imports("--help")
+    assert "usage: trends" in text
+    assert not {m for m in mods if m.startswith("trends.commands.")}
+    assert not {"trends.families", "trends.atomic", "dataclasses", "tempfile"} & mods

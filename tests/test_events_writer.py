@@ -14,7 +14,10 @@ from trends import atomic
 from trends.events import _io
 
 TRICKY = ["plain", "a,b", 'say "hi"', "line\nbreak", "cr\ronly", "crlf\r\n", " spaced ", "",
-          "ünïcödé ✓ 日本", "'single'", "#hash", "semi;colon", "\ttab", '"', ",", '""', "x" * 300]
+          "ünïcödé ✓ 日本", "'single'", "#hash", "semi;colon", "\ttab", '"', ",", '""', "x" * 300,
+          # formula-like cells (neutralised) and signed numbers or dashes (left alone)
+          "=SUM(A1)", '=HYPERLINK("http://x")', "+x", "@cmd", "\rcr", "-12", "-1.5e-3", "-",
+          "--", "+1,000", "-a,b"]
 
 
 def _same(df: pd.DataFrame, tmp_path, float_format="%.15g", monkeypatch=None) -> bytes:
@@ -24,10 +27,14 @@ def _same(df: pd.DataFrame, tmp_path, float_format="%.15g", monkeypatch=None) ->
     if monkeypatch is not None:
         monkeypatch.setattr(atomic, "write_csv", None)  # a fallback would fail
     _io.write_csv(atomic.neutralise_formulas(df), b, float_format=float_format)
+    # the writer's own vectorised neutralisation (what the event command uses)
+    c = tmp_path / "arrow_neutralised.csv"
+    _io.write_csv(df, c, float_format=float_format, neutralise=True)
     if monkeypatch is not None:
         monkeypatch.undo()
     expected = a.read_bytes()
     assert b.read_bytes() == expected
+    assert c.read_bytes() == expected
     return expected
 
 
@@ -51,12 +58,15 @@ def _frame(n: int, seed: int = 0) -> pd.DataFrame:
         "arrow": pd.Series(with_none, dtype="string[pyarrow]"),
         "float": floats,
         'name, with "quotes"': np.arange(n),
+        "=formula name": np.arange(n),
     })
 
 
 def test_tricky_values_byte_identical(tmp_path, monkeypatch):
     text = _same(_frame(3000), tmp_path, monkeypatch=monkeypatch)
     assert b'"a,b"' in text and b'"say ""hi"""' in text and b'"line\nbreak"' in text
+    assert b"'=SUM(A1)" in text and b"'=formula name" in text and b"'@cmd" in text
+    assert b"'-12" not in text and b"'-1.5e-3" not in text
 
 
 def test_blocks_and_empty_frames(tmp_path, monkeypatch):

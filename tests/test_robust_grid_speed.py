@@ -71,3 +71,27 @@ def test_no_progress_bar_imports_no_tqdm():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("family", ["poisson", "quasipoisson"])
+def test_grid_tolerance_against_tightly_converged_statsmodels(monkeypatch, family):
+    """The grid's Newton tolerance (:data:`trends.robust.grid.GRID_TOL`) against statsmodels
+    converged far tighter than its default (tol 1e-12): llf to 1e-8, coefficients to 1e-7,
+    coarse to fine on a 120-month grid."""
+    import statsmodels.api as sm
+
+    monkeypatch.setattr(grid_mod, "_CONTINUATION_MIN", 0)
+    problem = _problem(family, n=120, seed=3)
+    placements = admissible_placements(problem, 3)
+    fast = fit_placements(problem, placements)
+    assert fast[4].all()
+    base = problem.base.to_numpy(dtype=float)
+    q = base.shape[1]
+    scale = grid_mod.quasi_scale(problem) if family == "quasipoisson" else None
+    idx = np.random.default_rng(5).choice(len(placements), 40, replace=False)
+    for i in idx:
+        X = np.column_stack([base, problem.break_columns(placements[i: i + 1])[0].T])
+        ref = sm.GLM(problem.y, X, family=sm.families.Poisson()).fit(tol=1e-12, maxiter=200,
+                                                                      scale=scale)
+        np.testing.assert_allclose(fast[1][i], ref.llf, rtol=0, atol=1e-8)
+        np.testing.assert_allclose(fast[0][i], ref.params[q:], rtol=0, atol=1e-7)

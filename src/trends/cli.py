@@ -9,9 +9,7 @@ traceback instead.
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 
 from trends import __version__
 from trends.errors import TrendsError
@@ -24,9 +22,24 @@ if TYPE_CHECKING:
 #: Sub-command modules, in the order ``trends --help`` lists them.
 COMMANDS: tuple[str, ...] = ("clean", "fit", "robust", "reproduce", "vocabulary")
 
+#: each sub-command's one-line help, as its module registers it, for the top-level ``--help``
+#: (which then imports no command module; tests/test_cli_startup.py checks they agree)
+SUMMARIES: dict[str, str] = {
+    "clean": "clean count tables or event files into a monthly panel with an audit trail",
+    "fit": "fit an interrupted time-series model to a CSV series",
+    "robust": "break-date grid: refit an ITS model at every placement of its interruptions",
+    "reproduce": "run the whole pipeline on the embedded data (data/raw -> data/processed, ...)",
+    "vocabulary": "start or check a vocabulary (region/group/measure names and rules) for "
+    "another country or dataset",
+}
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the top-level parser with every available sub-command."""
+
+def build_parser(*, summaries_only: bool = False) -> argparse.ArgumentParser:
+    """Build the top-level parser with every available sub-command.
+
+    With ``summaries_only`` each sub-command is registered by its name and one-line help
+    (:data:`SUMMARIES`) only, without importing its module: enough for ``trends --help``.
+    """
     import argparse
     import importlib
 
@@ -41,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
+        if summaries_only:
+            sub.add_parser(name, help=SUMMARIES[name])
+            continue
         try:
             module = importlib.import_module(f"trends.commands.{name}")
         except ModuleNotFoundError as exc:  # a command not built yet must not break the others
@@ -54,10 +70,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``trends`` console script; returns the exit status."""
     command, debug = "trends", False
-    if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given == ["--version"]:
         # what argparse's version action prints, without building every sub-command's parser
         print(f"trends {__version__}")
         return 0
+    if given in (["--help"], ["-h"]):
+        # the top-level help lists the sub-commands' one-line summaries only: their modules
+        # (and what they import) are not needed for it
+        build_parser(summaries_only=True).parse_args(given)
+    try:
+        import signal  # imports enum: not needed for the two fast paths above
+        import threading
+    except KeyboardInterrupt:  # Ctrl-C while starting up: an ordinary interruption
+        print(f"{command}: interrupted; {_state()}", file=sys.stderr)
+        return 130
 
     def terminated(signum: int, frame: object) -> None:
         # SIGTERM becomes an exception, so staged outputs are removed on the way out (every
@@ -65,9 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{command}: terminated; {_state()}", file=sys.stderr)
         raise SystemExit(128 + signum)
 
-    from trends import atomic
-
-    atomic._COMMITTED.clear()  # a new command: nothing of it written yet
+    atomic = sys.modules.get("trends.atomic")  # not imported: nothing committed yet
+    if atomic is not None:
+        atomic._COMMITTED.clear()  # a new command: nothing of it written yet
     previous = signal.getsignal(signal.SIGTERM)
     main_thread = threading.current_thread() is threading.main_thread()
     if main_thread:

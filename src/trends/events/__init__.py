@@ -377,9 +377,8 @@ def write_outputs(result: EventsResult, out_dir: str | Path) -> dict[str, Path]:
             # pyarrow-rendered, byte-identical to what staged.write_csv (DataFrame.to_csv)
             # writes, formula-like cells neutralised the same way
             written[name] = staged.write_with(
-                out / name, lambda tmp, df=df: write_csv(atomic.neutralise_formulas(df), tmp,
-                                                         float_format="%.15g",
-                                                         atomic_write=False))
+                out / name, lambda tmp, df=df: write_csv(df, tmp, float_format="%.15g",
+                                                         atomic_write=False, neutralise=True))
     return written
 
 

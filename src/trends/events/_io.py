@@ -8,7 +8,6 @@ that fails is the column re-read as text to find the first bad cell and report i
 from __future__ import annotations
 
 import contextlib
-
 import csv
 import io
 import os
@@ -335,10 +334,39 @@ def _quote_array(arr: pa.Array) -> pa.Array:
     return pc.if_else(needs, quoted, arr)
 
 
-def _column_renderer(series, float_format: str | None):
+#: a text cell starting with one of these may be a spreadsheet formula
+#: (:data:`trends.atomic.FORMULA_START`); only such cells are passed to
+#: :func:`trends.atomic.neutralise_cell`
+_FORMULA_RE = "^[=+\\-@\t\r]"
+
+
+def _neutralise_array(arr: pa.Array) -> pa.Array:
+    """:func:`trends.atomic.neutralise_cell` of every cell of a string array: one vectorised
+    test of the first character, then Python only for the (few) cells that start like a
+    formula."""
+    from trends.atomic import neutralise_cell
+
+    hit = pc.fill_null(pc.match_substring_regex(arr, _FORMULA_RE), False)
+    if not pc.any(hit).as_py():
+        return arr
+    idx = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+    values = arr.take(pa.array(idx)).to_pylist()
+    new = [neutralise_cell(v) for v in values]
+    changed = [i for i, (a, b) in enumerate(zip(values, new, strict=True)) if a is not b]
+    if not changed:
+        return arr
+    mask = np.zeros(len(arr), dtype=bool)
+    mask[idx[changed]] = True
+    return pc.replace_with_mask(arr, pa.array(mask),
+                                pa.array([new[i] for i in changed], type=arr.type))
+
+
+def _column_renderer(series, float_format: str | None, neutralise: bool = False):
     """A function ``(start, stop) -> pa.LargeStringArray`` of the cells of rows
     ``start:stop`` as :meth:`pandas.DataFrame.to_csv` writes them, or ``None`` if the column's
-    type is not handled here (the caller then writes the whole frame with pandas)."""
+    type is not handled here (the caller then writes the whole frame with pandas). With
+    ``neutralise``, text cells are first passed through :func:`trends.atomic.neutralise_cell`
+    (as :func:`trends.atomic.neutralise_formulas` does)."""
     import pandas as pd
 
     dtype = series.dtype
@@ -347,6 +375,10 @@ def _column_renderer(series, float_format: str | None):
         if not (cats.dtype == object or pd.api.types.is_string_dtype(cats.dtype)) or not all(
                 isinstance(c, str) for c in cats):
             return None
+        if neutralise:
+            from trends.atomic import neutralise_cell
+
+            cats = [neutralise_cell(c) for c in cats]
         rendered = pa.array([_quote(c) for c in cats] + [""], type=pa.large_string())
         codes = np.asarray(series.cat.codes, dtype=np.int64)
         codes = np.where(codes < 0, len(cats), codes)  # missing: the empty cell
@@ -389,6 +421,8 @@ def _column_renderer(series, float_format: str | None):
             return None
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
+        if neutralise:
+            arr = _neutralise_array(arr)
         arr = pc.fill_null(arr, "")
         if not pc.any(_needs_quotes_array(arr)).as_py():  # one check for the whole column
             return lambda a, b: arr[a:b]
@@ -397,7 +431,7 @@ def _column_renderer(series, float_format: str | None):
 
 
 def write_csv(df, path: str | os.PathLike[str], *, float_format: str | None = None,
-              atomic_write: bool = True) -> Path:
+              atomic_write: bool = True, neutralise: bool = False) -> Path:
     """Write ``df`` atomically as CSV, byte for byte what ``trends.atomic.write_csv(df, path,
     float_format=...)`` (``DataFrame.to_csv(index=False, lineterminator="\\n")``) writes, but
     rendered and joined by pyarrow, a block of rows at a time.
@@ -410,12 +444,19 @@ def write_csv(df, path: str | os.PathLike[str], *, float_format: str | None = No
     written straight from the joined string buffer. Frames with other column types (booleans,
     dates, objects that are not strings, floats without ``float_format``) or a single column
     (where pandas quotes empty cells) are written by pandas itself, so the output is the same.
+
+    ``neutralise=True`` writes what ``write_csv(trends.atomic.neutralise_formulas(df), ...)``
+    writes (formula-like text cells and column names prefixed with ``'``), testing the first
+    character of every text cell with one pyarrow kernel instead of a Python call per cell.
     """
     from trends import atomic
 
-    renderers = [_column_renderer(df.iloc[:, i], float_format) for i in range(df.shape[1])]
-    names = [str(c) for c in df.columns]
+    renderers = [_column_renderer(df.iloc[:, i], float_format, neutralise)
+                 for i in range(df.shape[1])]
+    names = [str(atomic.neutralise_cell(c) if neutralise else c) for c in df.columns]
     if df.shape[1] < 2 or any(r is None for r in renderers):
+        if neutralise:
+            df = atomic.neutralise_formulas(df)
         if atomic_write:
             return atomic.write_csv(df, path, float_format=float_format)
         with open(path, "w", encoding="utf-8", newline="") as text:
