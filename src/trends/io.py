@@ -474,7 +474,8 @@ def _classify_header(text: str, vocab: Vocabulary | None = None) -> str | None:
     key = aliases.normalise_key(text)
     if key in _TOTAL_HEADERS:
         return "total"
-    if try_parse_period(text, horizon="9999", min_year=v.rules.min_year) is not None:
+    if try_parse_period(text, horizon="9999", min_year=v.rules.min_year,
+                        yyyy_yy="fiscal") is not None:
         return "period"
     if v.measures.lookup(text):
         return "measure"
@@ -492,7 +493,8 @@ def _classify_values(values: Sequence[str], vocab: Vocabulary | None = None) -> 
         return None
     for kind in ("period", "region", "measure", "group"):
         if kind == "period":
-            ok = all(try_parse_period(x, horizon="9999", min_year=v.rules.min_year) is not None
+            ok = all(try_parse_period(x, horizon="9999", min_year=v.rules.min_year,
+                                    yyyy_yy="fiscal") is not None
                      for x in vals)
         else:
             ok = all(v.table(kind).lookup(x) for x in vals)
