@@ -378,8 +378,26 @@ def test_yyyy_yy_is_read_as_the_rule_says(tmp_path, capsys, rule, panel_months, 
     assert got == periods
 
 
+@pytest.mark.parametrize(("rule", "outcome"), [("auto", "2009-10"), ("refuse", "ambiguous"),
+                                               ("fiscal", "FY2009-10")])
+def test_a_file_writing_other_yyyy_mm_months_settles_yyyy_yy(tmp_path, capsys, rule, outcome):
+    """Under the default ``auto``, 2009-10 beside 2009-09 (no fiscal year) is October 2009."""
+    src = tmp_path / "t.csv"
+    src.write_text("source_org,period,region,group,measure,value\n"
+                   "PIPS,2009-09,national,all,attacks,3\nPIPS,2009-10,national,all,attacks,4\n")
+    rules = tmp_path / "rules.json"
+    rules.write_text(f'{{"yyyy_yy": "{rule}"}}\n')
+    run = run_inprocess(["clean", src, "--rules", rules, "--out", tmp_path / "out"], capsys)
+    if outcome == "ambiguous":
+        _refused(run, r":3: field 'period': ambiguous period", src)
+        return
+    assert run.status == 0, run.err
+    text = (tmp_path / "out" / ("panel.csv" if rule == "auto" else "periods.csv")).read_text()
+    assert f"\n{outcome}," in text, text
+
+
 @pytest.mark.parametrize(("text", "key", "pattern"), [
-    ('{"yyyy_yy": "fiscl"}', "yyyy_yy", r"expected one of \"refuse\", \"month\", \"fiscal\""),
+    ('{"yyyy_yy": "fiscl"}', "yyyy_yy", r"expected one of \"auto\", \"refuse\", \"month\", \"fiscal\""),
     ('{"min_year": "1990"}', "min_year", r"expected a whole year"),
     ('{"min_year": true}', "min_year", r"expected a whole year"),
     ('{"missing_tokens": "-"}', "missing_tokens", r"expected a list of texts"),

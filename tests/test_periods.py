@@ -37,8 +37,9 @@ def test_accepted_spellings(text, label):
 @pytest.mark.parametrize("text", ["2009-10", "2011-12", "2009/10", "2021-22", "2021 - 22"])
 def test_yyyy_yy_next_year_is_ambiguous_unless_a_rule_says(text):
     """Issue 15: ``YYYY-YY`` with ``YY`` the next year is a month or a fiscal year: refused."""
-    with pytest.raises(InputError, match=r"ambiguous period.*fiscal year.*yyyy_yy"):
-        parse_period(text, horizon=H)
+    for rule in ("refuse", "auto"):  # one cell alone cannot settle it
+        with pytest.raises(InputError, match=r"ambiguous period.*fiscal year.*yyyy_yy"):
+            parse_period(text, horizon=H, yyyy_yy=rule)
     fiscal = parse_period(text, horizon=H, yyyy_yy="fiscal")
     y = int(text[:4])
     assert (fiscal.freq, fiscal.start, fiscal.end) == ("F", f"{y}-07", f"{y + 1}-06")

@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 
 from trends import aliases
-from trends.atomic import OutputSet
+from trends.atomic import OutputSet, pause_point
 from trends.errors import InputError
 from trends.io import LOCATION_COLUMNS, RAW_COLUMNS, read_inputs
 from trends.panel import (
@@ -45,9 +45,11 @@ from trends.panel import (
     reconcile,
     records,
 )
-from trends.periods import Period, parse_period
+from trends.periods import Period, is_yyyy_mm_month, parse_period
 from trends.schema import ALL_GROUPS, CORE_MEASURES, NATIONAL
 from trends.vocabulary import Vocabulary, default_vocabulary, load_vocabulary
+
+pause_point("import")  # test hook: kill-safety tests signal a run while this module imports
 
 #: Columns of the audit table, in order.
 AUDIT_COLUMNS: tuple[str, ...] = (
@@ -215,7 +217,8 @@ def _vintage(text: str, rules: Rules, *, path: str, line: int) -> str:
     if not s:
         return ""
     return parse_period(s, horizon=rules.period_horizon, min_year=rules.min_year, path=path,
-                        line=line, field="vintage", yyyy_yy=rules.yyyy_yy).label
+                        line=line, field="vintage",
+                        yyyy_yy="month" if rules.yyyy_yy == "auto" else rules.yyyy_yy).label
 
 
 def _region_rule(rules: Rules, source: str, region: str, period: Period) -> tuple[str, str]:
@@ -255,7 +258,12 @@ def normalise_rows(raw: pd.DataFrame, rules: Rules,
             memo[key] = func()  # errors are raised (with this row's location), not cached
         return memo[key]
 
-    for rec in records(raw):
+    rows_ = records(raw)
+    reading: dict[str, str] = {}  # file -> how its YYYY-YY fiscal-year look-alikes are read
+    if rules.yyyy_yy == "auto":
+        months_files = {r["file"] for r in rows_ if is_yyyy_mm_month(r["period"])}
+        reading = {f: "month" for f in months_files}
+    for rec in rows_:
         path, row_line = rec["file"], int(rec["line"])
         # a key taken from a wide table's column header is fixed at the header line
         header_kind = rec.get("from_header", "")
@@ -301,9 +309,10 @@ def normalise_rows(raw: pd.DataFrame, rules: Rules,
         if period_total:
             period_label, period_type = "", ""
         else:
-            period = once("period", rec["period"], lambda: parse_period(
+            mode = reading.get(path, rules.yyyy_yy)
+            period = once(f"period:{mode}", rec["period"], lambda: parse_period(
                 rec["period"], horizon=horizon, min_year=rules.min_year, path=path,
-                line=at("period"), field="period", yyyy_yy=rules.yyyy_yy))
+                line=at("period"), field="period", yyyy_yy=mode))  # noqa: B023
             period_label, period_type = period.label, period.freq
             region, why = _region_rule(rules, src, region, period)
             if why:

@@ -114,8 +114,10 @@ class Rules:
         regions (empty: all non-national regions in the table).
     yyyy_yy
         How a ``YYYY-YY`` period whose ``YY`` is the next year (``2009-10``, as Pakistani
-        reports print fiscal years) is read: ``"refuse"`` (default: ambiguous), ``"month"``
-        (October 2009) or ``"fiscal"`` (July 2009 to June 2010); see :mod:`trends.periods`.
+        reports print fiscal years) is read: ``"auto"`` (default: as a month in a file that
+        writes other ``YYYY-MM`` months such as ``2009-03``, else refused as ambiguous),
+        ``"refuse"``, ``"month"`` (October 2009) or ``"fiscal"`` (July 2009 to June 2010); see
+        :mod:`trends.periods`.
     """
 
     period_horizon: str | None = None
@@ -129,7 +131,7 @@ class Rules:
     region_rules: tuple[dict[str, Any], ...] = ()
     headline_priority: tuple[str, ...] = ()
     region_partitions: tuple[tuple[str, ...], ...] = ()
-    yyyy_yy: str = "refuse"
+    yyyy_yy: str = "auto"
 
     def is_suspect(self, flag: str) -> bool:
         """True if any code in ``flag`` (``;``-separated) is a suspect flag."""
@@ -175,8 +177,8 @@ _RULE_TYPES: dict[str, tuple[Any, str]] = {
         '"from": PERIOD or null, "to": PERIOD or null, ...}'),
     "region_partitions": (lambda v: isinstance(v, list) and all(_is_texts(p) for p in v),
                           'a list of lists of region codes [["north", "south"], ...]'),
-    "yyyy_yy": (lambda v: v in ("refuse", "month", "fiscal"),
-                'one of "refuse", "month", "fiscal"'),
+    "yyyy_yy": (lambda v: v in ("auto", "refuse", "month", "fiscal"),
+                'one of "auto", "refuse", "month", "fiscal"'),
 }
 
 
@@ -266,7 +268,7 @@ def load_rules(rules: Rules | dict[str, Any] | str | os.PathLike[str] | None = N
         headline_priority=tuple(data.get("headline_priority", ())),
         region_partitions=tuple(tuple(str(c) for c in part)
                                 for part in data.get("region_partitions", ())),
-        yyyy_yy=str(data.get("yyyy_yy", "refuse")),
+        yyyy_yy=str(data.get("yyyy_yy", "auto")),
     )
 
 

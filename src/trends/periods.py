@@ -15,7 +15,10 @@ Pakistani reports print fiscal years, and ``2009-10`` is also the canonical spel
 2009: such a period is refused as ambiguous unless the rule ``yyyy_yy`` (``--rules`` or a
 vocabulary's ``rules.json``) says ``"month"`` (read ``2009-10`` as October 2009; ``2021-22``
 stays an impossible month) or ``"fiscal"`` (read it as the fiscal year July 2009 to June 2010,
-like ``FY2009-10``). ``FY2022`` alone is rejected: which fiscal year it names is a convention.
+like ``FY2009-10``). The default ``"auto"`` of :func:`trends.clean.clean` reads them as months
+in a file that also writes months ``YYYY-MM`` that cannot be fiscal years (``2009-03``), and
+refuses them otherwise; :func:`parse_period` alone treats ``"auto"`` as ``"refuse"`` (it sees
+one cell). ``FY2022`` alone is rejected: which fiscal year it names is a convention.
 
 A two-digit year ``yy`` means ``20yy``. Anything else, month 00 or 13, quarter 5, half 3, a
 year before ``min_year`` or a period that starts after the ``horizon`` is rejected with an
@@ -33,8 +36,8 @@ from trends.errors import InputError
 
 Freq = Literal["M", "Q", "H", "Y", "F"]
 #: How a ``YYYY-YY`` spelling whose ``YY`` is the next year is read (rule ``yyyy_yy``).
-YyyyYy = Literal["refuse", "month", "fiscal"]
-YYYY_YY_CHOICES: tuple[str, ...] = ("refuse", "month", "fiscal")
+YyyyYy = Literal["auto", "refuse", "month", "fiscal"]
+YYYY_YY_CHOICES: tuple[str, ...] = ("auto", "refuse", "month", "fiscal")
 #: First calendar month of a fiscal year (Pakistan: July to June).
 FISCAL_START = 7
 
@@ -210,7 +213,8 @@ def parse_period(
         Location used in the error message.
     yyyy_yy
         How ``YYYY-YY`` with ``YY`` the next year (``2009-10``, ``2021-22``) is read:
-        ``"refuse"`` (ambiguous: month or fiscal year?), ``"month"`` or ``"fiscal"``.
+        ``"refuse"`` (ambiguous: month or fiscal year?; ``"auto"`` is the same for one cell),
+        ``"month"`` or ``"fiscal"``.
 
     Returns
     -------
@@ -245,7 +249,7 @@ def parse_period(
         if ambiguous and int(ambiguous.group(2)) == (int(ambiguous.group(1)) + 1) % 100:
             if yyyy_yy not in YYYY_YY_CHOICES:
                 raise ValueError(f"yyyy_yy must be one of {YYYY_YY_CHOICES}, not {yyyy_yy!r}")
-            if yyyy_yy == "refuse":
+            if yyyy_yy in ("refuse", "auto"):
                 raise fail("ambiguous period: a month or a fiscal year (July-June)?",
                            "an unambiguous period (e.g. 2009-10-01 or Oct 2009 for a month, "
                            "FY2009-10 for a fiscal year), or the rule \"yyyy_yy\": \"month\" "
@@ -269,6 +273,17 @@ def parse_period(
         raise fail(f"period lies in the future (after {limit.end})",
                    f"a period up to {limit.end}")
     return period
+
+
+def is_yyyy_mm_month(value: object) -> bool:
+    """True for a ``YYYY-MM``/``YYYY/MM`` month that cannot be a fiscal year (``2009-03``).
+
+    A file writing such months uses the ``YYYY-MM`` spelling, so its ``2009-10`` is October
+    2009 (rule ``yyyy_yy: "auto"``).
+    """
+    m = _YYYY_YY.match(str(value).strip())
+    return bool(m) and 1 <= int(m.group(2)) <= 12 and (  # type: ignore[union-attr]
+        int(m.group(2)) != (int(m.group(1)) + 1) % 100)  # type: ignore[union-attr]
 
 
 def try_parse_period(value: object, **kwargs: object) -> Period | None:

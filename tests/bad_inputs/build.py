@@ -429,8 +429,9 @@ def build() -> None:
            value="2009-10", pattern=r"ambiguous.*fiscal year.*yyyy_yy",
            note="contract change requested by issue 15 (this case was accepted as months before): "
                 "2009-10, 2010-11, 2011-12 are how Pakistani reports print fiscal years as well as "
-                "canonical months, so they are refused as ambiguous unless the rule yyyy_yy says "
-                "\"month\" or \"fiscal\" (tests/test_hostile_inputs.py runs both rules)")
+                "canonical months, so in a file writing no other YYYY-MM month they are refused as "
+                "ambiguous unless the rule yyyy_yy says \"month\" or \"fiscal\" "
+                "(tests/test_hostile_inputs.py runs the rules)")
     put("r46_fiscal_year_next_year.csv", lines(f"PICSS,2021-22,national,all,attacks,263,{U2},FY 2021-22"))
     refuse("fiscal_year_not_a_month", "r46_fiscal_year_next_year.csv", field="period", line=2,
            value="2021-22", pattern=r"ambiguous.*fiscal year",
