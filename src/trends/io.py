@@ -241,6 +241,12 @@ def read_csv_grid(path: str | os.PathLike[str], label: str | None = None) -> Gri
             lines.append(start)
     except csv.Error as exc:
         # the record that failed starts on the line after the last complete one
+        if "field limit" in str(exc):
+            limit = csv.field_size_limit()
+            raise InputError(f"over-long field (more than {limit:,} characters)", path=label,
+                             line=prev + 1,
+                             expected=f"fields of at most {limit:,} characters (a quote opened "
+                             "on this line and never closed also makes one)") from None
         what = ("a quote opened here is never closed (unexpected end of data)"
                 if "end of data" in str(exc) else f"malformed CSV ({exc})")
         raise InputError(what, path=label, line=prev + 1,
@@ -623,6 +629,22 @@ def _wide_records(grid: Grid, names: list[str], consts: dict[str, str],
             expected="value columns that are all periods, all measures, all regions or "
             "all groups")
     col_kind = real[0]
+    if col_kind == "period":  # one month in two spellings (Jan 2022, January 2022)
+        seen: dict[str, int] = {}
+        for i in value_cols:
+            if kinds[i] != "period":
+                continue
+            p = try_parse_period(grid.header[i], horizon="9999", min_year=0, yyyy_yy="month")
+            if p is None:
+                continue
+            if p.label in seen:
+                j = seen[p.label]
+                raise InputError(
+                    f"the same period {p.label} heads two columns: {grid.header[j]!r} "
+                    f"(column {j + 1}) and {grid.header[i]!r} (column {i + 1})",
+                    path=grid.label, line=grid.header_line, field=grid.header[i],
+                    expected="each period in one column only")
+            seen[p.label] = i
     if col_kind == label_kind:
         raise InputError(f"row labels and column headers are both {col_kind}s",
                          path=grid.label, line=grid.header_line,

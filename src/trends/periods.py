@@ -76,6 +76,7 @@ _PATTERNS: list[tuple[re.Pattern[str], Freq, str]] = [
 ]
 _FISCAL = re.compile(r"^fy\s*(\d{4})\s*[-/]\s*(\d{2}|\d{4})$")
 #: ``2009-10``, ``2009/10``: a month or a fiscal year (when the second number is next year)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _YYYY_YY = re.compile(r"^(\d{4})\s*[-/]\s*(\d{2})$")
 
 
@@ -258,6 +259,11 @@ def parse_period(
                 text = f"fy{text}"
         parsed = _match(text)
     if parsed is None:
+        if isinstance(value, str) and _ISO_DATE.match(text):
+            raise fail("unrecognised period: a date, not a reporting period (weekly dates, "
+                       "ISO dates seven days apart, or daily ones)",
+                       EXPECTED + "; sum weekly or daily figures to months first, or fit "
+                       "the weekly series itself with trends fit --freq W")
         raise fail("unrecognised period")
     year, freq, sub = parsed
     if not 1 <= sub <= _N_SUB[freq]:

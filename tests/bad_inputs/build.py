@@ -728,6 +728,28 @@ def build() -> None:
     refuse("wide_duplicated_month", "w09_wide_duplicated_month.csv", field="Jan 2022", line=3,
            pattern="duplicat", note="the same month column twice")
 
+    put("w11_wide_month_in_two_spellings.csv", lines(
+        "Punjab,1,2", header="# source_org: PIPS\n# measure: attacks\nregion,Jan 2022,January 2022"))
+    refuse("wide_month_in_two_spellings", "w11_wide_month_in_two_spellings.csv",
+           field="January 2022", line=3,
+           pattern=r"same period 2022-01 heads two columns: 'Jan 2022' \(column 2\) and "
+                   r"'January 2022' \(column 3\)",
+           note="one month in two spellings: both columns and the header line are named")
+
+    put("r47_weekly_dates.csv", lines(f"PIPS,2022-01-03,national,all,attacks,5,{U},x",
+                                      f"PIPS,2022-01-10,national,all,attacks,6,{U},x"))
+    refuse("weekly_dates", "r47_weekly_dates.csv", field="period", line=2, value="2022-01-03",
+           pattern=r"a date, not a reporting period \(weekly dates.*trends fit --freq W",
+           note="weekly dates (ISO dates seven days apart): the message says to sum them to "
+                "months or to fit the weekly series with --freq W")
+
+    put("r48_over_long_field.csv", lines(f"PIPS,2022-01,national,all,attacks,5,{U},x",
+                                         f'PIPS,2022-02,national,all,attacks,6,{U},"{"y" * 140_000}"'))
+    refuse("over_long_field", "r48_over_long_field.csv", line=3,
+           pattern=r"over-long field \(more than 131,072 characters\)",
+           note="a field over the CSV reader's limit is called an over-long field, not a quote "
+                "problem (the line where its record starts is named)")
+
     make_xlsx("x02_excel_text_count.xlsx", [
         ["# source_org: SATP"], ["# measure: killed"],
         ["Province", "2022", None], [None, "Jan", "Feb"], ["KP", 3, "three"]], merge="B3:C3")
