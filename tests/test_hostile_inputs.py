@@ -428,3 +428,13 @@ def test_vocabulary_rules_with_a_wrong_type_name_the_key(tmp_path, capsys):
                          "--out", tmp_path / "out"], capsys)
     _refused(run, r"rules\.json:2: field 'yyyy_yy': wrong type for rules key \(saw 1\); "
                   r"expected one of", voc / "rules.json")
+
+
+def test_non_utf8_bytes_in_an_event_file_name_their_line(tmp_path, capsys):
+    lines = GED.read_bytes().split(b"\n")
+    lines[5] = lines[5].replace(b"Pakistan", b"Pakist\xe9n", 1)
+    src = tmp_path / "ged.csv"
+    src.write_bytes(b"\n".join(lines))
+    run = run_inprocess(["clean", "--format", "ucdp-ged", src, "--out", tmp_path / "out"],
+                        capsys)
+    _refused(run, r":6: not UTF-8 text \(saw b'.*Pakist\\xe9n", src)
