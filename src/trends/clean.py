@@ -82,7 +82,9 @@ class CleanResult:
         ``alternatives``) and ``flag`` holds the flags of the rows reporting the chosen value.
     audit
         One row per raw data row (:data:`AUDIT_COLUMNS`): where it came from and what became
-        of it (``kept``, ``merged``, ``superseded``, ``dropped``) and why.
+        of it (``kept``, ``merged``, ``superseded``, ``unresolved``, ``missing``: a month
+        printed as ``-``/``n/a``, a gap row of the panel flagged ``missing``, or ``dropped``)
+        and why.
     alternatives
         Every candidate value of cells where reports disagree, with ``chosen``/``decided_by``.
     periods

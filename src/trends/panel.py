@@ -481,7 +481,7 @@ def reconcile(rows: pd.DataFrame, rules: Rules | None = None) -> Reconciled:
     -------
     Reconciled
         ``cells`` (chosen value per cell with merged URLs), ``status`` (per ``raw_id``:
-        kept / merged / superseded / dropped and why) and ``alternatives`` (every candidate
+        kept / merged / superseded / unresolved and why) and ``alternatives`` (every candidate
         value of cells with more than one value, with ``chosen`` and ``decided_by``).
     """
     rules = rules or load_rules()
