@@ -241,10 +241,11 @@ def test_audit_has_one_row_per_raw_row_in_file_line_order(tmp_path):
     r = clean([a, b])
     assert list(r.audit.columns) == list(AUDIT_COLUMNS)
     assert len(r.audit) == 2 + 11
-    assert r.audit["status"].isin(["kept", "merged", "superseded", "dropped"]).all()
+    assert r.audit["status"].isin(["kept", "merged", "superseded", "missing", "dropped"]).all()
     files = r.audit["file"].tolist()
     assert files == sorted(files)
-    assert r.audit.loc[r.audit["value_raw"] == "\u2014", "status"].tolist() == ["dropped"]
+    # a month printed as missing is a gap row of the panel (issue 15), not a dropped row
+    assert r.audit.loc[r.audit["value_raw"] == "\u2014", "status"].tolist() == ["missing"]
 
 
 def test_output_independent_of_input_order(tmp_path):

@@ -73,14 +73,20 @@ def test_no_raw_row_is_lost(df):
     r = clean(df)
     assert len(r.audit) == len(df)
     assert r.audit["line"].tolist() == list(range(2, len(df) + 2))
-    assert set(r.audit["status"]) <= {"kept", "merged", "superseded", "dropped"}
+    assert set(r.audit["status"]) <= {"kept", "merged", "superseded", "missing", "dropped"}
     # every chosen value is a value some raw row reported
     reported = set(_values(df["value"]))
     assert set(r.panel["value"].dropna().astype(int)) <= reported
     assert set(r.periods["value"].dropna().astype(int)) <= reported
     # a missing mark never becomes a number
     n_missing = len(df) - len(_values(df["value"]))
-    assert (r.audit["status"] == "dropped").sum() == n_missing
+    # (a gap row of the panel when no other report gives the cell a value: issue 15)
+    assert r.audit["status"].isin(["missing", "dropped"]).sum() == n_missing
+    gaps = r.panel[r.panel["flag"].str.contains("missing")]
+    assert gaps["value"].isna().all()
+    assert len(gaps) == (r.audit["status"] == "missing").groupby(
+        [r.audit["source"], r.audit["period_clean"], r.audit["region_code"],
+         r.audit["group_code"], r.audit["measure_code"]]).any().sum()
 
 
 @SETTINGS

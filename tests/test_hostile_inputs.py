@@ -351,3 +351,90 @@ def test_estimation_warnings_become_one_sentence(capsys):
     assert line.startswith("trends fit: warning: the model was estimated, but")
     assert "failed to converge. Check mle_retvals (RuntimeWarning)" in line
     assert line.count("converge") == 1
+
+
+# --------------------------------------------------------------------------- fiscal years, rules
+
+FISCAL = HERE / "a31_months_like_fiscal_years.csv"
+
+
+@pytest.mark.parametrize(("rule", "panel_months", "periods"), [
+    ("month", ["2009-10", "2010-11", "2011-12"], []),
+    ("fiscal", [], [("FY2009-10", "fiscal_year", "2009-07", "2010-06", "40"),
+                    ("FY2010-11", "fiscal_year", "2010-07", "2011-06", "41"),
+                    ("FY2011-12", "fiscal_year", "2011-07", "2012-06", "42")]),
+])
+def test_yyyy_yy_is_read_as_the_rule_says(tmp_path, capsys, rule, panel_months, periods):
+    """Issue 15: 2009-10 is refused as ambiguous (catalogue) unless ``yyyy_yy`` says how."""
+    rules = tmp_path / "rules.json"
+    rules.write_text(f'{{"yyyy_yy": "{rule}"}}\n')
+    run = run_inprocess(["clean", FISCAL, "--rules", rules, "--out", tmp_path / "out"], capsys)
+    assert run.status == 0, run.err
+    panel = pd.read_csv(tmp_path / "out" / "panel.csv", dtype=str, keep_default_na=False)
+    assert panel.loc[panel["value"] != "", "month"].tolist() == panel_months
+    table = pd.read_csv(tmp_path / "out" / "periods.csv", dtype=str, keep_default_na=False)
+    got = [tuple(r) for r in table[["period", "period_type", "start", "end", "value"]]
+           .itertuples(index=False)]
+    assert got == periods
+
+
+@pytest.mark.parametrize(("rule", "outcome"), [("auto", "2009-10"), ("refuse", "ambiguous"),
+                                               ("fiscal", "FY2009-10")])
+def test_a_file_writing_other_yyyy_mm_months_settles_yyyy_yy(tmp_path, capsys, rule, outcome):
+    """Under the default ``auto``, 2009-10 beside 2009-09 (no fiscal year) is October 2009."""
+    src = tmp_path / "t.csv"
+    src.write_text("source_org,period,region,group,measure,value\n"
+                   "PIPS,2009-09,national,all,attacks,3\nPIPS,2009-10,national,all,attacks,4\n")
+    rules = tmp_path / "rules.json"
+    rules.write_text(f'{{"yyyy_yy": "{rule}"}}\n')
+    run = run_inprocess(["clean", src, "--rules", rules, "--out", tmp_path / "out"], capsys)
+    if outcome == "ambiguous":
+        _refused(run, r":3: field 'period': ambiguous period", src)
+        return
+    assert run.status == 0, run.err
+    text = (tmp_path / "out" / ("panel.csv" if rule == "auto" else "periods.csv")).read_text()
+    assert f"\n{outcome}," in text, text
+
+
+@pytest.mark.parametrize(("text", "key", "pattern"), [
+    ('{"yyyy_yy": "fiscl"}', "yyyy_yy", r"expected one of \"auto\", \"refuse\", \"month\", \"fiscal\""),
+    ('{"min_year": "1990"}', "min_year", r"expected a whole year"),
+    ('{"min_year": true}', "min_year", r"expected a whole year"),
+    ('{"missing_tokens": "-"}', "missing_tokens", r"expected a list of texts"),
+    ('{"source_aliases": {"pips": 3}}', "source_aliases", r"expected an object of texts"),
+    ('{"own_domains": {"PIPS": "pakpips.com"}}', "own_domains", r"expected an object of lists"),
+    ('{\n  "_doc": "x",\n  "region_rules": [{"source_org": "PIPS"}]\n}', "region_rules",
+     r"expected a list of objects"),
+    ('{"region_partitions": ["punjab"]}', "region_partitions", r"expected a list of lists"),
+    ('{"period_horizon": 2030}', "period_horizon", r"\(saw '2030'\); expected a period label"),
+])
+def test_rules_file_with_a_wrong_type_names_the_key(tmp_path, capsys, text, key, pattern):
+    rules = tmp_path / "rules.json"
+    rules.write_text(text + "\n")
+    run = run_inprocess(["clean", HERE / "a01_baseline.csv", "--rules", rules,
+                         "--out", tmp_path / "out"], capsys)
+    line = _refused(run, rf"rules\.json.*field '{key}': wrong type for rules key.*{pattern}",
+                    rules)
+    if key == "region_rules":  # the key's line in the file
+        assert "rules.json:3: " in line, line
+    assert not (tmp_path / "out").exists()
+
+
+def test_vocabulary_rules_with_a_wrong_type_name_the_key(tmp_path, capsys):
+    voc = tmp_path / "voc"
+    assert run_inprocess(["vocabulary", "init", voc], capsys).status == 0
+    (voc / "rules.json").write_text('{\n  "yyyy_yy": 1\n}\n')
+    run = run_inprocess(["clean", HERE / "a01_baseline.csv", "--vocabulary", voc,
+                         "--out", tmp_path / "out"], capsys)
+    _refused(run, r"rules\.json:2: field 'yyyy_yy': wrong type for rules key \(saw 1\); "
+                  r"expected one of", voc / "rules.json")
+
+
+def test_non_utf8_bytes_in_an_event_file_name_their_line(tmp_path, capsys):
+    lines = GED.read_bytes().split(b"\n")
+    lines[5] = lines[5].replace(b"Pakistan", b"Pakist\xe9n", 1)
+    src = tmp_path / "ged.csv"
+    src.write_bytes(b"\n".join(lines))
+    run = run_inprocess(["clean", "--format", "ucdp-ged", src, "--out", tmp_path / "out"],
+                        capsys)
+    _refused(run, r":6: not UTF-8 text \(saw b'.*Pakist\\xe9n", src)

@@ -21,7 +21,8 @@ H = "2030-12"  # fixed horizon: tests must not depend on today's date
         ("January-22", "2022-01"), ("Jan-22", "2022-01"), ("jan. 2022", "2022-01"),
         ("2022 Jan", "2022-01"), ("January, 2022", "2022-01"), ("JUL 2022", "2022-07"),
         ("Sept 2019", "2019-09"), ("December\u20132023", "2023-12"), ("2022-01-01", "2022-01"),
-        (" 2022-03 ", "2022-03"), ("\ufeff2022-03", "2022-03"), ("2009-10", "2009-10"),
+        (" 2022-03 ", "2022-03"), ("\ufeff2022-03", "2022-03"), ("FY2009-10", "FY2009-10"),
+        ("fy 2021-2022", "FY2021-22"),
         ("2022-Q1", "2022-Q1"), ("2022Q4", "2022-Q4"), ("Q1 2022", "2022-Q1"),
         ("q2-2022", "2022-Q2"), ("Q3/22", "2022-Q3"), ("1Q2022", "2022-Q1"),
         ("2022-H1", "2022-H1"), ("H2 2022", "2022-H2"), ("2022h2", "2022-H2"),
@@ -31,6 +32,28 @@ H = "2030-12"  # fixed horizon: tests must not depend on today's date
 )
 def test_accepted_spellings(text, label):
     assert parse_period(text, horizon=H).label == label
+
+
+@pytest.mark.parametrize("text", ["2009-10", "2011-12", "2009/10", "2021-22", "2021 - 22"])
+def test_yyyy_yy_next_year_is_ambiguous_unless_a_rule_says(text):
+    """Issue 15: ``YYYY-YY`` with ``YY`` the next year is a month or a fiscal year: refused."""
+    for rule in ("refuse", "auto"):  # one cell alone cannot settle it
+        with pytest.raises(InputError, match=r"ambiguous period.*fiscal year.*yyyy_yy"):
+            parse_period(text, horizon=H, yyyy_yy=rule)
+    fiscal = parse_period(text, horizon=H, yyyy_yy="fiscal")
+    y = int(text[:4])
+    assert (fiscal.freq, fiscal.start, fiscal.end) == ("F", f"{y}-07", f"{y + 1}-06")
+    assert len(fiscal.months()) == 12 and fiscal.label == f"FY{y}-{(y + 1) % 100:02d}"
+    if int(text[-2:]) <= 12:
+        assert parse_period(text, horizon=H, yyyy_yy="month").label == f"{y}-{text[-2:]}"
+    else:
+        with pytest.raises(InputError, match="out of range"):
+            parse_period(text, horizon=H, yyyy_yy="month")
+
+
+@pytest.mark.parametrize("text", ["2009-11", "2010-10", "2022-01", "2009-10-01", "Oct 2009"])
+def test_months_that_are_not_next_year_stay_months(text):
+    assert parse_period(text, horizon=H).freq == "M"
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,8 @@ def pause_point(name: str) -> None:
     With ``TRENDS_TEST_PAUSE=commit=/tmp/m`` a run creates ``/tmp/m`` when it reaches the point
     ``commit`` and then sleeps (up to 10 minutes) until it is signalled. Points: ``staged``
     (the first output of a set is staged, the others not yet), ``commit`` (every output
-    staged, none renamed), ``reproduce:<stage>`` (a reproduce stage finished) and
+    staged, none renamed), ``import`` (``trends.clean`` half imported: start-up),
+    ``reproduce:<stage>`` (a reproduce stage finished) and
     ``reproduce:commit`` (a reproduce run complete in its staging folder, nothing swapped in).
     """
     spec = os.environ.get(PAUSE_ENV)

@@ -32,11 +32,12 @@ from typing import Any
 import pandas as pd
 
 from trends import aliases
-from trends.atomic import OutputSet
+from trends.atomic import OutputSet, pause_point
 from trends.errors import InputError
 from trends.io import LOCATION_COLUMNS, RAW_COLUMNS, read_inputs
 from trends.panel import (
     ALTERNATIVES_COLUMNS,
+    CELL_KEYS,
     PERIODS_COLUMNS,
     Rules,
     complete_months,
@@ -44,9 +45,11 @@ from trends.panel import (
     reconcile,
     records,
 )
-from trends.periods import Period, parse_period
+from trends.periods import Period, is_yyyy_mm_month, parse_period
 from trends.schema import ALL_GROUPS, CORE_MEASURES, NATIONAL
 from trends.vocabulary import Vocabulary, default_vocabulary, load_vocabulary
+
+pause_point("import")  # test hook: kill-safety tests signal a run while this module imports
 
 #: Columns of the audit table, in order.
 AUDIT_COLUMNS: tuple[str, ...] = (
@@ -58,6 +61,8 @@ _FOOTNOTE = re.compile(r"\s*(\*+|[\u2020\u2021\u00a7#]+|\(\s*[a-z0-9]{1,2}\s*\)|
                        r"|[\u00b9\u00b2\u00b3\u2070-\u2079]+)$", re.I)
 _SPACES = re.compile(r"[\s\u00a0\u2009\u202f]+")
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+#: Audit status and panel flag of a month a table prints as missing (``-``, ``n/a``, empty).
+MISSING = "missing"
 #: Largest accepted count (fits the panel's 64-bit integer column with room to sum).
 MAX_COUNT = 10**12
 
@@ -77,7 +82,9 @@ class CleanResult:
         ``alternatives``) and ``flag`` holds the flags of the rows reporting the chosen value.
     audit
         One row per raw data row (:data:`AUDIT_COLUMNS`): where it came from and what became
-        of it (``kept``, ``merged``, ``superseded``, ``dropped``) and why.
+        of it (``kept``, ``merged``, ``superseded``, ``unresolved``, ``missing``: a month
+        printed as ``-``/``n/a``, a gap row of the panel flagged ``missing``, or ``dropped``)
+        and why.
     alternatives
         Every candidate value of cells where reports disagree, with ``chosen``/``decided_by``.
     periods
@@ -212,7 +219,8 @@ def _vintage(text: str, rules: Rules, *, path: str, line: int) -> str:
     if not s:
         return ""
     return parse_period(s, horizon=rules.period_horizon, min_year=rules.min_year, path=path,
-                        line=line, field="vintage").label
+                        line=line, field="vintage",
+                        yyyy_yy="month" if rules.yyyy_yy == "auto" else rules.yyyy_yy).label
 
 
 def _region_rule(rules: Rules, source: str, region: str, period: Period) -> tuple[str, str]:
@@ -220,9 +228,11 @@ def _region_rule(rules: Rules, source: str, region: str, period: Period) -> tupl
         if rule.get("source_org") != source or rule.get("region") != region:
             continue
         lo, hi = rule.get("from"), rule.get("to")
-        if lo and period.start < parse_period(lo, horizon="9999", min_year=0).start:
+        if lo and period.start < parse_period(lo, horizon="9999", min_year=0,
+                                              yyyy_yy="month").start:
             continue
-        if hi and period.start > parse_period(hi, horizon="9999", min_year=0).end:
+        if hi and period.start > parse_period(hi, horizon="9999", min_year=0,
+                                              yyyy_yy="month").end:
             continue
         return rule["becomes"], f"region rule '{rule.get('name', '?')}': {rule.get('reason', '')}"
     return region, ""
@@ -250,7 +260,12 @@ def normalise_rows(raw: pd.DataFrame, rules: Rules,
             memo[key] = func()  # errors are raised (with this row's location), not cached
         return memo[key]
 
-    for rec in records(raw):
+    rows_ = records(raw)
+    reading: dict[str, str] = {}  # file -> how its YYYY-YY fiscal-year look-alikes are read
+    if rules.yyyy_yy == "auto":
+        months_files = {r["file"] for r in rows_ if is_yyyy_mm_month(r["period"])}
+        reading = {f: "month" for f in months_files}
+    for rec in rows_:
         path, row_line = rec["file"], int(rec["line"])
         # a key taken from a wide table's column header is fixed at the header line
         header_kind = rec.get("from_header", "")
@@ -296,9 +311,10 @@ def normalise_rows(raw: pd.DataFrame, rules: Rules,
         if period_total:
             period_label, period_type = "", ""
         else:
-            period = once("period", rec["period"], lambda: parse_period(
+            mode = reading.get(path, rules.yyyy_yy)
+            period = once(f"period:{mode}", rec["period"], lambda: parse_period(
                 rec["period"], horizon=horizon, min_year=rules.min_year, path=path,
-                line=at("period"), field="period"))
+                line=at("period"), field="period", yyyy_yy=mode))  # noqa: B023
             period_label, period_type = period.label, period.freq
             region, why = _region_rule(rules, src, region, period)
             if why:
@@ -439,11 +455,18 @@ def clean(
     usable = rows[rows["value"].notna() & (rows["period"] != "")]
     rec = reconcile(usable[["raw_id", "file", "line", "source", "period", "region", "group",
                             "measure", "value", "url", "flag", "published", "vintage"]], rules_)
+    gaps, gap_ids = _published_gaps(rows, rec.cells)
     # audit -------------------------------------------------------------------------------
     audit_rows = []
     for r, o in zip(records(rows), records(order), strict=True):
-        if r["value"] is None or pd.isna(r["value"]):
-            status, reason = "dropped", f"value missing ({o['value'].strip()!r})"
+        if r["raw_id"] in gap_ids:
+            status, reason = MISSING, (f"value missing ({o['value'].strip()!r}): a gap row in "
+                                       f"the panel (flag {MISSING!r}), never a number")
+        elif r["value"] is None or pd.isna(r["value"]):
+            why = ("a total over periods" if r["period"] == "" else
+                   "a non-monthly period" if r["period_type"] != "M" else
+                   "other reports of the cell give values")
+            status, reason = "dropped", f"value missing ({o['value'].strip()!r}; {why})"
         elif r["period"] == "":
             status, reason = "dropped", "total over periods"
         else:
@@ -467,6 +490,8 @@ def clean(
         usable[["source", "period", "period_type"]].drop_duplicates(),
         on=["source", "period"], how="left", validate="m:1")
     monthly = cells[cells["period_type"] == "M"].rename(columns={"period": "month"})
+    if not gaps.empty:
+        monthly = pd.concat([monthly, gaps], ignore_index=True)
     panel = complete_months(monthly.drop(columns="period_type"))
     other = cells[cells["period_type"] != "M"].copy()
     periods = _periods_table(other)
@@ -476,13 +501,42 @@ def clean(
     return CleanResult(panel=panel, audit=audit, alternatives=alts, periods=periods)
 
 
+def _published_gaps(rows: pd.DataFrame, cells: pd.DataFrame) -> tuple[pd.DataFrame, set[int]]:
+    """Panel rows of months a table prints as missing (``-``, ``n/a``...) that no report fills.
+
+    Such a month is in the table, so it is a row of the panel with an empty ``value``, the
+    pages that print it as missing in ``url`` and the flag :data:`MISSING`, not a dropped row
+    (a month merely absent from every table has an empty flag). Returns the rows (panel
+    columns, ``month`` for ``period``) and the ``raw_id`` of every raw row they come from.
+    """
+    miss = rows[rows["value"].isna() & (rows["period_type"] == "M") & ~rows["is_total"]]
+    if miss.empty:
+        return pd.DataFrame(), set()
+    key = list(CELL_KEYS)
+    filled = set(map(tuple, cells[key].astype(str).itertuples(index=False, name=None))) \
+        if not cells.empty else set()
+    out, ids = [], set()
+    for cell, g in miss.groupby(key, sort=True):
+        if tuple(map(str, cell)) in filled:
+            continue
+        urls = sorted({u for u in g["url"] if u})
+        flags = sorted({f for f in g["flag"] if f})
+        out.append({**dict(zip(key, cell, strict=True)), "value": pd.NA,
+                    "url": " | ".join(urls), "n_reports": max(1, len(urls)),
+                    "n_alternatives": 0, "flag": ";".join([MISSING, *flags])})
+        ids.update(int(i) for i in g["raw_id"])
+    return pd.DataFrame(out).rename(columns={"period": "month"}), ids
+
+
 def _periods_table(cells: pd.DataFrame) -> pd.DataFrame:
     if cells.empty:
         df = pd.DataFrame(columns=list(PERIODS_COLUMNS))
     else:
-        ps = [parse_period(p, horizon="9999", min_year=0) for p in cells["period"]]
+        ps = [parse_period(p, horizon="9999", min_year=0, yyyy_yy="month")
+              for p in cells["period"]]
         df = cells.assign(
-            period_type=[{"Q": "quarter", "H": "half", "Y": "year"}[p.freq] for p in ps],
+            period_type=[{"Q": "quarter", "H": "half", "Y": "year", "F": "fiscal_year"}[p.freq]
+                         for p in ps],
             start=[p.start for p in ps], end=[p.end for p in ps],
         )[list(PERIODS_COLUMNS)]
     for c in ("value", "n_reports", "n_alternatives"):

@@ -241,6 +241,12 @@ def read_csv_grid(path: str | os.PathLike[str], label: str | None = None) -> Gri
             lines.append(start)
     except csv.Error as exc:
         # the record that failed starts on the line after the last complete one
+        if "field limit" in str(exc):
+            limit = csv.field_size_limit()
+            raise InputError(f"over-long field (more than {limit:,} characters)", path=label,
+                             line=prev + 1,
+                             expected=f"fields of at most {limit:,} characters (a quote opened "
+                             "on this line and never closed also makes one)") from None
         what = ("a quote opened here is never closed (unexpected end of data)"
                 if "end of data" in str(exc) else f"malformed CSV ({exc})")
         raise InputError(what, path=label, line=prev + 1,
@@ -474,7 +480,8 @@ def _classify_header(text: str, vocab: Vocabulary | None = None) -> str | None:
     key = aliases.normalise_key(text)
     if key in _TOTAL_HEADERS:
         return "total"
-    if try_parse_period(text, horizon="9999", min_year=v.rules.min_year) is not None:
+    if try_parse_period(text, horizon="9999", min_year=v.rules.min_year,
+                        yyyy_yy="fiscal") is not None:
         return "period"
     if v.measures.lookup(text):
         return "measure"
@@ -492,7 +499,8 @@ def _classify_values(values: Sequence[str], vocab: Vocabulary | None = None) -> 
         return None
     for kind in ("period", "region", "measure", "group"):
         if kind == "period":
-            ok = all(try_parse_period(x, horizon="9999", min_year=v.rules.min_year) is not None
+            ok = all(try_parse_period(x, horizon="9999", min_year=v.rules.min_year,
+                                    yyyy_yy="fiscal") is not None
                      for x in vals)
         else:
             ok = all(v.table(kind).lookup(x) for x in vals)
@@ -621,6 +629,22 @@ def _wide_records(grid: Grid, names: list[str], consts: dict[str, str],
             expected="value columns that are all periods, all measures, all regions or "
             "all groups")
     col_kind = real[0]
+    if col_kind == "period":  # one month in two spellings (Jan 2022, January 2022)
+        seen: dict[str, int] = {}
+        for i in value_cols:
+            if kinds[i] != "period":
+                continue
+            p = try_parse_period(grid.header[i], horizon="9999", min_year=0, yyyy_yy="month")
+            if p is None:
+                continue
+            if p.label in seen:
+                j = seen[p.label]
+                raise InputError(
+                    f"the same period {p.label} heads two columns: {grid.header[j]!r} "
+                    f"(column {j + 1}) and {grid.header[i]!r} (column {i + 1})",
+                    path=grid.label, line=grid.header_line, field=grid.header[i],
+                    expected="each period in one column only")
+            seen[p.label] = i
     if col_kind == label_kind:
         raise InputError(f"row labels and column headers are both {col_kind}s",
                          path=grid.label, line=grid.header_line,

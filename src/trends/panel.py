@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -111,6 +112,12 @@ class Rules:
         Lists of region codes that each add up to the national total; a national total row is
         checked against the sum of the parts of the list that covers most of its table's
         regions (empty: all non-national regions in the table).
+    yyyy_yy
+        How a ``YYYY-YY`` period whose ``YY`` is the next year (``2009-10``, as Pakistani
+        reports print fiscal years) is read: ``"auto"`` (default: as a month in a file that
+        writes other ``YYYY-MM`` months such as ``2009-03``, else refused as ambiguous),
+        ``"refuse"``, ``"month"`` (October 2009) or ``"fiscal"`` (July 2009 to June 2010); see
+        :mod:`trends.periods`.
     """
 
     period_horizon: str | None = None
@@ -124,6 +131,7 @@ class Rules:
     region_rules: tuple[dict[str, Any], ...] = ()
     headline_priority: tuple[str, ...] = ()
     region_partitions: tuple[tuple[str, ...], ...] = ()
+    yyyy_yy: str = "auto"
 
     def is_suspect(self, flag: str) -> bool:
         """True if any code in ``flag`` (``;``-separated) is a suspect flag."""
@@ -138,6 +146,48 @@ class Rules:
 def _default_rules_dict() -> dict[str, Any]:
     ref = resources.files("trends") / "data" / "rules.json"
     return json.loads(ref.read_text(encoding="utf-8"))
+
+
+def _is_texts(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+#: JSON type each rules key must have: (test, what the message says is expected).
+_RULE_TYPES: dict[str, tuple[Any, str]] = {
+    "period_horizon": (lambda v: v is None or isinstance(v, str),
+                       'a period label such as "2030-12", or null'),
+    "min_year": (lambda v: isinstance(v, int) and not isinstance(v, bool),
+                 "a whole year such as 1970"),
+    "missing_tokens": (_is_texts, 'a list of texts ["-", "n/a", ...]'),
+    "total_labels": (_is_texts, 'a list of texts ["total", ...]'),
+    "suspect_flags": (_is_texts, 'a list of texts ["typo", ...]'),
+    "headline_priority": (_is_texts, 'a list of source names ["PICSS", ...]'),
+    "reconcile_order": (_is_texts, 'a list of step names ["non_suspect", ...]'),
+    "source_aliases": (lambda v: isinstance(v, dict) and all(isinstance(x, str)
+                                                             for x in v.values()),
+                       'an object of texts {"alias": "SOURCE", ...}'),
+    "own_domains": (lambda v: isinstance(v, dict) and all(_is_texts(x) for x in v.values()),
+                    'an object of lists {"SOURCE": ["example.org"], ...}'),
+    "region_rules": (lambda v: isinstance(v, list) and all(
+        isinstance(r, dict)
+        and all(isinstance(r.get(k), str) for k in ("source_org", "region", "becomes"))
+        and all(r.get(k) is None or isinstance(r.get(k), str) for k in ("from", "to"))
+        for r in v),
+        'a list of objects {"source_org": TEXT, "region": TEXT, "becomes": TEXT, '
+        '"from": PERIOD or null, "to": PERIOD or null, ...}'),
+    "region_partitions": (lambda v: isinstance(v, list) and all(_is_texts(p) for p in v),
+                          'a list of lists of region codes [["north", "south"], ...]'),
+    "yyyy_yy": (lambda v: v in ("auto", "refuse", "month", "fiscal"),
+                'one of "auto", "refuse", "month", "fiscal"'),
+}
+
+
+def rule_type_problem(key: str, value: object) -> str | None:
+    """What ``value`` of rules key ``key`` should be, if its JSON type is wrong, else ``None``."""
+    check = _RULE_TYPES.get(key)
+    if check is None or check[0](value):
+        return None
+    return check[1]
 
 
 def load_rules(rules: Rules | dict[str, Any] | str | os.PathLike[str] | None = None, *,
@@ -161,6 +211,8 @@ def load_rules(rules: Rules | dict[str, Any] | str | os.PathLike[str] | None = N
         return rules
     data = dict(base) if base is not None else _default_rules_dict()
     label = "trends/data/rules.json"
+    override: dict[str, Any] = {}
+    text = ""
     if rules is not None:
         if isinstance(rules, dict):
             override, label = rules, "<rules>"
@@ -171,7 +223,8 @@ def load_rules(rules: Rules | dict[str, Any] | str | os.PathLike[str] | None = N
                 raise InputError("rules file not found", path=label,
                                  expected="a JSON file of rule overrides")
             try:
-                override = json.loads(path.read_text(encoding="utf-8-sig"))
+                text = path.read_text(encoding="utf-8-sig")
+                override = json.loads(text)
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 line = getattr(exc, "lineno", None)
                 raise InputError(f"not valid JSON ({exc.__class__.__name__})", path=label,
@@ -185,6 +238,17 @@ def load_rules(rules: Rules | dict[str, Any] | str | os.PathLike[str] | None = N
         if key not in known and not key.startswith("_"):
             raise InputError("unknown rules key", path=label, field=key,
                              expected="one of " + ", ".join(sorted(known)))
+        wanted = None if key.startswith("_") else rule_type_problem(key, data[key])
+        if wanted is not None:
+            where = label if key in override else (
+                "trends/data/rules.json" if base is None else "<vocabulary rules>")
+            at = None
+            if where == label and text:
+                found = re.search(rf'"{re.escape(key)}"\s*:', text)
+                at = text.count("\n", 0, found.start()) + 1 if found else None
+            raise InputError("wrong type for rules key", path=where, line=at, field=key,
+                             value=json.dumps(data[key], ensure_ascii=False)[:200],
+                             expected=wanted)
     order = tuple(data.get("reconcile_order", DEFAULT_ORDER))
     for step in order:
         if step not in STEPS:
@@ -204,6 +268,7 @@ def load_rules(rules: Rules | dict[str, Any] | str | os.PathLike[str] | None = N
         headline_priority=tuple(data.get("headline_priority", ())),
         region_partitions=tuple(tuple(str(c) for c in part)
                                 for part in data.get("region_partitions", ())),
+        yyyy_yy=str(data.get("yyyy_yy", "auto")),
     )
 
 
@@ -253,7 +318,7 @@ def _release_end(text: str) -> str:
     text = text.strip()
     if not text:
         return ""
-    return parse_period(text, horizon="9999", min_year=0).end
+    return parse_period(text, horizon="9999", min_year=0, yyyy_yy="month").end
 
 
 def _latest_dated(cands: list[_Candidate]) -> list[_Candidate]:
@@ -416,7 +481,7 @@ def reconcile(rows: pd.DataFrame, rules: Rules | None = None) -> Reconciled:
     -------
     Reconciled
         ``cells`` (chosen value per cell with merged URLs), ``status`` (per ``raw_id``:
-        kept / merged / superseded / dropped and why) and ``alternatives`` (every candidate
+        kept / merged / superseded / unresolved and why) and ``alternatives`` (every candidate
         value of cells with more than one value, with ``chosen`` and ``decided_by``).
     """
     rules = rules or load_rules()

@@ -8,9 +8,17 @@
     quarter  2022-Q1  2022Q1  Q1 2022  Q1-2022  Q1/22  1Q2022
     half     2022-H1  2022H1  H1 2022  H1-2022
     year     2022
+    fiscal   FY2009-10  FY 2021-22  (July to June, as Pakistan's fiscal year runs)
 
-Fiscal years (``FY2022``) are rejected: they straddle calendar years. ``2009-10`` is
-October 2009 (the canonical month spelling), never a fiscal year.
+``YYYY-YY`` with ``YY`` the next year (``2009-10``, ``2021-22``, also ``2009/10``) is how
+Pakistani reports print fiscal years, and ``2009-10`` is also the canonical spelling of October
+2009: such a period is refused as ambiguous unless the rule ``yyyy_yy`` (``--rules`` or a
+vocabulary's ``rules.json``) says ``"month"`` (read ``2009-10`` as October 2009; ``2021-22``
+stays an impossible month) or ``"fiscal"`` (read it as the fiscal year July 2009 to June 2010,
+like ``FY2009-10``). The default ``"auto"`` of :func:`trends.clean.clean` reads them as months
+in a file that also writes months ``YYYY-MM`` that cannot be fiscal years (``2009-03``), and
+refuses them otherwise; :func:`parse_period` alone treats ``"auto"`` as ``"refuse"`` (it sees
+one cell). ``FY2022`` alone is rejected: which fiscal year it names is a convention.
 
 A two-digit year ``yy`` means ``20yy``. Anything else, month 00 or 13, quarter 5, half 3, a
 year before ``min_year`` or a period that starts after the ``horizon`` is rejected with an
@@ -26,7 +34,12 @@ from typing import Literal
 
 from trends.errors import InputError
 
-Freq = Literal["M", "Q", "H", "Y"]
+Freq = Literal["M", "Q", "H", "Y", "F"]
+#: How a ``YYYY-YY`` spelling whose ``YY`` is the next year is read (rule ``yyyy_yy``).
+YyyyYy = Literal["auto", "refuse", "month", "fiscal"]
+YYYY_YY_CHOICES: tuple[str, ...] = ("auto", "refuse", "month", "fiscal")
+#: First calendar month of a fiscal year (Pakistan: July to June).
+FISCAL_START = 7
 
 #: Shown in error messages: what :func:`parse_period` accepts.
 EXPECTED = (
@@ -42,7 +55,7 @@ _MONTHS = {
     "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11,
     "november": 11, "dec": 12, "december": 12,
 }
-_N_SUB = {"M": 12, "Q": 4, "H": 2, "Y": 1}
+_N_SUB = {"M": 12, "Q": 4, "H": 2, "Y": 1, "F": 1}
 _SEP = r"\s*[-/.,_ ]\s*"
 
 _MON = "|".join(sorted(_MONTHS, key=len, reverse=True))
@@ -61,6 +74,10 @@ _PATTERNS: list[tuple[re.Pattern[str], Freq, str]] = [
     (re.compile(rf"^h([0-9])(?:{_SEP})?(\d{{4}}|\d{{2}})$"), "H", "sy"),
     (re.compile(r"^(\d{4})$"), "Y", "y"),
 ]
+_FISCAL = re.compile(r"^fy\s*(\d{4})\s*[-/]\s*(\d{2}|\d{4})$")
+#: ``2009-10``, ``2009/10``: a month or a fiscal year (when the second number is next year)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_YYYY_YY = re.compile(r"^(\d{4})\s*[-/]\s*(\d{2})$")
 
 
 @dataclass(frozen=True, order=True)
@@ -72,9 +89,10 @@ class Period:
     year
         Calendar year.
     freq
-        ``"M"`` month, ``"Q"`` quarter, ``"H"`` half-year or ``"Y"`` year.
+        ``"M"`` month, ``"Q"`` quarter, ``"H"`` half-year, ``"Y"`` year or ``"F"`` fiscal
+        year (July of ``year`` to June of ``year + 1``).
     sub
-        Month (1-12), quarter (1-4) or half (1-2); 1 for a year.
+        Month (1-12), quarter (1-4) or half (1-2); 1 for a year or fiscal year.
     """
 
     year: int
@@ -89,7 +107,9 @@ class Period:
 
     @property
     def label(self) -> str:
-        """Canonical spelling: ``2022-01``, ``2022-Q1``, ``2022-H1`` or ``2022``."""
+        """Canonical spelling: ``2022-01``, ``2022-Q1``, ``2022-H1``, ``2022`` or ``FY2022-23``."""
+        if self.freq == "F":
+            return f"FY{self.year:04d}-{(self.year + 1) % 100:02d}"
         if self.freq == "M":
             return f"{self.year:04d}-{self.sub:02d}"
         if self.freq == "Y":
@@ -104,13 +124,15 @@ class Period:
     @property
     def first_month(self) -> int:
         """Calendar month (1-12) in which the period starts."""
+        if self.freq == "F":
+            return FISCAL_START
         width = 12 // _N_SUB[self.freq]
         return (self.sub - 1) * width + 1
 
     @property
     def n_months(self) -> int:
         """Number of calendar months the period covers."""
-        return 12 // _N_SUB[self.freq]
+        return 12 if self.freq == "F" else 12 // _N_SUB[self.freq]
 
     @property
     def start(self) -> str:
@@ -120,12 +142,12 @@ class Period:
     @property
     def end(self) -> str:
         """Last month as ``YYYY-MM``."""
-        return f"{self.year:04d}-{self.first_month + self.n_months - 1:02d}"
+        return self.months()[-1]
 
     def months(self) -> list[str]:
         """Every month the period covers, as ``YYYY-MM`` strings."""
-        return [f"{self.year:04d}-{m:02d}" for m in range(self.first_month,
-                                                           self.first_month + self.n_months)]
+        first = self.year * 12 + self.first_month - 1
+        return [f"{k // 12:04d}-{k % 12 + 1:02d}" for k in range(first, first + self.n_months)]
 
     def __str__(self) -> str:
         return self.label
@@ -146,6 +168,13 @@ def _year(text: str) -> int:
 
 
 def _match(text: str) -> tuple[int, Freq, int] | None:
+    m = _FISCAL.match(text)
+    if m:
+        start, end = int(m.group(1)), int(m.group(2))
+        if end % (100 if len(m.group(2)) == 2 else 10**4) == (start + 1) % (
+                100 if len(m.group(2)) == 2 else 10**4):
+            return start, "F", 1
+        return None
     for pattern, freq, order in _PATTERNS:
         m = pattern.match(text)
         if not m:
@@ -167,6 +196,7 @@ def parse_period(
     path: str | None = None,
     line: int | None = None,
     field: str | None = "period",
+    yyyy_yy: str = "refuse",
 ) -> Period:
     """Parse one period spelling (see the module docstring for the accepted forms).
 
@@ -182,6 +212,10 @@ def parse_period(
         Earliest acceptable year.
     path, line, field
         Location used in the error message.
+    yyyy_yy
+        How ``YYYY-YY`` with ``YY`` the next year (``2009-10``, ``2021-22``) is read:
+        ``"refuse"`` (ambiguous: month or fiscal year?; ``"auto"`` is the same for one cell),
+        ``"month"`` or ``"fiscal"``.
 
     Returns
     -------
@@ -212,8 +246,24 @@ def parse_period(
         text = text.replace("\u2013", "-").replace("\u2014", "-")
         if not text:
             raise fail("empty period")
+        ambiguous = _YYYY_YY.match(text)
+        if ambiguous and int(ambiguous.group(2)) == (int(ambiguous.group(1)) + 1) % 100:
+            if yyyy_yy not in YYYY_YY_CHOICES:
+                raise ValueError(f"yyyy_yy must be one of {YYYY_YY_CHOICES}, not {yyyy_yy!r}")
+            if yyyy_yy in ("refuse", "auto"):
+                raise fail("ambiguous period: a month or a fiscal year (July-June)?",
+                           "an unambiguous period (e.g. 2009-10-01 or Oct 2009 for a month, "
+                           "FY2009-10 for a fiscal year), or the rule \"yyyy_yy\": \"month\" "
+                           "or \"fiscal\" in --rules")
+            if yyyy_yy == "fiscal":
+                text = f"fy{text}"
         parsed = _match(text)
     if parsed is None:
+        if isinstance(value, str) and _ISO_DATE.match(text):
+            raise fail("unrecognised period: a date, not a reporting period (weekly dates, "
+                       "ISO dates seven days apart, or daily ones)",
+                       EXPECTED + "; sum weekly or daily figures to months first, or fit "
+                       "the weekly series itself with trends fit --freq W")
         raise fail("unrecognised period")
     year, freq, sub = parsed
     if not 1 <= sub <= _N_SUB[freq]:
@@ -224,11 +274,22 @@ def parse_period(
     period = Period(year, freq, sub)
     limit = default_horizon() if horizon is None else horizon
     if isinstance(limit, str):
-        limit = parse_period(limit, horizon=Period(9999, "Y"), min_year=0)
+        limit = parse_period(limit, horizon=Period(9999, "Y"), min_year=0, yyyy_yy="month")
     if period.start > limit.end:
         raise fail(f"period lies in the future (after {limit.end})",
                    f"a period up to {limit.end}")
     return period
+
+
+def is_yyyy_mm_month(value: object) -> bool:
+    """True for a ``YYYY-MM``/``YYYY/MM`` month that cannot be a fiscal year (``2009-03``).
+
+    A file writing such months uses the ``YYYY-MM`` spelling, so its ``2009-10`` is October
+    2009 (rule ``yyyy_yy: "auto"``).
+    """
+    m = _YYYY_YY.match(str(value).strip())
+    return bool(m) and 1 <= int(m.group(2)) <= 12 and (  # type: ignore[union-attr]
+        int(m.group(2)) != (int(m.group(1)) + 1) % 100)  # type: ignore[union-attr]
 
 
 def try_parse_period(value: object, **kwargs: object) -> Period | None:

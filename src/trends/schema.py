@@ -19,6 +19,7 @@ CORE_MEASURES: tuple[str, ...] = ("attacks", "killed", "injured")
 NATIONAL = "national"
 ALL_GROUPS = "all"
 #: What became of a raw row (``audit.csv`` column ``status``).
-AUDIT_STATUSES: tuple[str, ...] = ("kept", "merged", "superseded", "unresolved", "dropped")
+AUDIT_STATUSES: tuple[str, ...] = ("kept", "merged", "superseded", "unresolved", "missing",
+                                   "dropped")
 #: Default interruptions of the Pakistan analysis.
 DEFAULT_INTERRUPTIONS: dict[str, str] = {"takeover": "2021-08", "ceasefire_end": "2021-11"}

@@ -64,7 +64,7 @@ from typing import Any
 
 from trends.aliases import KINDS, AliasTable, normalise_key
 from trends.errors import InputError
-from trends.panel import Rules, _default_rules_dict, load_rules
+from trends.panel import Rules, _default_rules_dict, load_rules, rule_type_problem
 
 __all__ = ["Vocabulary", "load_vocabulary", "default_vocabulary", "init_vocabulary",
            "COUNTRY_KEYS", "FILES"]
@@ -252,6 +252,9 @@ def _read_rules_file(path: Path, regions: AliasTable) -> dict[str, Any]:
                         raise fail(key, f"region rule {rule.get('name', '?')!r}: unknown "
                                    f"region code in '{f}'", rule.get(f),
                                    f"a region code of {regions.source}")
+        wanted = rule_type_problem(key, value)
+        if wanted is not None:
+            raise fail(key, "wrong type for rules key", value, wanted)
     return data
 
 

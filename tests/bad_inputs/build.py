@@ -159,9 +159,10 @@ def build() -> None:
     accept("missing_markers", "a03_missing_markers.csv",
            [n("2022-01", None), n("2022-02", None), n("2022-03", None), n("2022-04", None),
             n("2022-05", 0), n("2022-06", None)],
-           raw_rows=6, audit="kept=1", pattern="missing",
-           note="em dash, hyphen, n/a, empty and en dash are missing (NaN or no panel row, never 0); "
-                "0 stays 0; the audit says why each missing cell has no value")
+           raw_rows=6, audit="kept=1;missing=5", pattern="missing.*gap row",
+           note="em dash, hyphen, n/a, empty and en dash are missing: each month is a gap row of the "
+                "panel (empty value, flag 'missing'; issue 15: never dropped, never 0); 0 stays 0; "
+                "the audit says why each missing cell has no value")
 
     put("a04_footnote_marks.csv", lines(
         f"PIPS,2022-01,national,all,killed,45*,{U},x",
@@ -424,12 +425,18 @@ def build() -> None:
         f"PICSS,2009-10,national,all,attacks,40,{U2},x",
         f"PICSS,2010-11,national,all,attacks,41,{U2},x",
         f"PICSS,2011-12,national,all,attacks,42,{U2},x"))
-    accept("months_like_fiscal_years", "a31_months_like_fiscal_years.csv",
-           [n("2009-10", 40, source="PICSS"), n("2010-11", 41, source="PICSS"),
-            n("2011-12", 42, source="PICSS")],
-           raw_rows=3, audit="kept=3",
-           note="the canonical YYYY-MM months 2009-10, 2010-11, 2011-12 are months (the schema's own "
-                "format), not fiscal years")
+    refuse("months_like_fiscal_years", "a31_months_like_fiscal_years.csv", field="period", line=2,
+           value="2009-10", pattern=r"ambiguous.*fiscal year.*yyyy_yy",
+           note="contract change requested by issue 15 (this case was accepted as months before): "
+                "2009-10, 2010-11, 2011-12 are how Pakistani reports print fiscal years as well as "
+                "canonical months, so in a file writing no other YYYY-MM month they are refused as "
+                "ambiguous unless the rule yyyy_yy says \"month\" or \"fiscal\" "
+                "(tests/test_hostile_inputs.py runs the rules)")
+    put("r46_fiscal_year_next_year.csv", lines(f"PICSS,2021-22,national,all,attacks,263,{U2},FY 2021-22"))
+    refuse("fiscal_year_not_a_month", "r46_fiscal_year_next_year.csv", field="period", line=2,
+           value="2021-22", pattern=r"ambiguous.*fiscal year",
+           note="2021-22 (a fiscal year; no month 22) is named as a possible fiscal year, not only "
+                "as a month out of range")
 
     put("a32_header_case_and_aliases.csv", lines(
         "PICSS,2022-01,Punjab,TTP,attacks,5", "PICSS,2022-02,Punjab,TTP,attacks,6",
@@ -470,8 +477,9 @@ def build() -> None:
               for m, k in [(1, 12), (2, None), (3, 14)]]
            + [n(f"2022-0{m}", i, region="balochistan", measure="injured", source="PICSS")
               for m, i in [(1, 20), (2, 21), (3, 22)]],
-           audit="merged|dropped=3", pattern="total",
-           note="wide: rows = months, columns = measures, trailing Total row (not a panel row, not double-counted)")
+           audit="kept=8;missing=1;merged|dropped=2", pattern="total",
+           note="wide: rows = months, columns = measures, trailing Total row (not a panel row, not "
+                "double-counted; its empty killed cell is dropped); killed 2022-02 'n/a' is a gap row")
 
     months = [f"{m} 2021" for m in "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()]
     kp = list(range(1, 13))
@@ -719,6 +727,28 @@ def build() -> None:
         "Punjab,1,2", header="# source_org: PIPS\n# measure: attacks\nregion,Jan 2022,Jan 2022"))
     refuse("wide_duplicated_month", "w09_wide_duplicated_month.csv", field="Jan 2022", line=3,
            pattern="duplicat", note="the same month column twice")
+
+    put("w11_wide_month_in_two_spellings.csv", lines(
+        "Punjab,1,2", header="# source_org: PIPS\n# measure: attacks\nregion,Jan 2022,January 2022"))
+    refuse("wide_month_in_two_spellings", "w11_wide_month_in_two_spellings.csv",
+           field="January 2022", line=3,
+           pattern=r"same period 2022-01 heads two columns: 'Jan 2022' \(column 2\) and "
+                   r"'January 2022' \(column 3\)",
+           note="one month in two spellings: both columns and the header line are named")
+
+    put("r47_weekly_dates.csv", lines(f"PIPS,2022-01-03,national,all,attacks,5,{U},x",
+                                      f"PIPS,2022-01-10,national,all,attacks,6,{U},x"))
+    refuse("weekly_dates", "r47_weekly_dates.csv", field="period", line=2, value="2022-01-03",
+           pattern=r"a date, not a reporting period \(weekly dates.*trends fit --freq W",
+           note="weekly dates (ISO dates seven days apart): the message says to sum them to "
+                "months or to fit the weekly series with --freq W")
+
+    put("r48_over_long_field.csv", lines(f"PIPS,2022-01,national,all,attacks,5,{U},x",
+                                         f'PIPS,2022-02,national,all,attacks,6,{U},"{"y" * 140_000}"'))
+    refuse("over_long_field", "r48_over_long_field.csv", line=3,
+           pattern=r"over-long field \(more than 131,072 characters\)",
+           note="a field over the CSV reader's limit is called an over-long field, not a quote "
+                "problem (the line where its record starts is named)")
 
     make_xlsx("x02_excel_text_count.xlsx", [
         ["# source_org: SATP"], ["# measure: killed"],

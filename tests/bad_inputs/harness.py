@@ -194,9 +194,10 @@ def same_values(got: dict, want: dict, *, allow_gap_rows: bool = True) -> list[s
 
     With ``allow_gap_rows`` the panel may also hold *missing* (NaN) rows for months strictly
     inside a series' expected month span: the panel lays each series on its full month grid,
-    so gaps show as empty values. An expected missing row may be absent (the panel's month grid
-    runs from a series' first to its last *reported* month). A number that was not expected,
-    or a number where a missing value was expected, is always a difference.
+    so gaps show as empty values. An expected missing row (a month printed as ``-``, ``n/a``...)
+    must be present, with an empty value: it is a gap row, never dropped (issue 15). A number
+    that was not expected, or a number where a missing value was expected, is always a
+    difference.
     """
     problems = []
     span: dict[tuple[str, ...], tuple[str, str]] = {}
@@ -205,8 +206,7 @@ def same_values(got: dict, want: dict, *, allow_gap_rows: bool = True) -> list[s
         lo, hi = span.get(s, (k[0], k[0]))
         span[s] = (min(lo, k[0]), max(hi, k[0]))
     for k in sorted(set(want) - set(got)):
-        if math.isnan(want[k]):
-            continue  # a cell published as missing may have no panel row; it is never a number
+        # a month the table prints as missing is a gap row of the panel (issue 15), not dropped
         problems.append(f"missing panel row {k} (expected value {want[k]})")
     for k in sorted(set(got) - set(want)):
         lo, hi = span.get(k[1:], ("", ""))

@@ -17,9 +17,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="clean count tables or event files into a monthly panel with an audit trail",
         description="Clean PIPS-style count tables (long or wide CSV/TSV/.xlsx) or event files "
         "into DIR/panel.csv (month x region x group x measure x source) and DIR/audit.csv "
-        "(one row per raw data row: kept, merged, superseded, unresolved or dropped, and "
-        "why), plus DIR/alternatives.csv (disagreeing figures) and DIR/periods.csv (quarterly, half-yearly "
-        "and annual figures). Outputs are written atomically; inputs are never modified.",
+        "(one row per raw data row: kept, merged, superseded, unresolved, missing or "
+        "dropped, and why), plus DIR/alternatives.csv (disagreeing figures) and "
+        "DIR/periods.csv (quarterly, half-yearly, annual and fiscal-year figures). "
+        "Outputs are written atomically; inputs are never modified.",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="input files or folders (a folder contributes its .csv/.tsv/.txt/.xlsx "
@@ -91,6 +92,7 @@ def _run(args: argparse.Namespace) -> int:
     print(f"panel: {len(result.panel)} rows ({n_missing} missing months) -> {paths['panel']}")
     counts = result.audit["status"].value_counts().to_dict()
     summary = ", ".join(f"{k} {counts.get(k, 0)}" for k in ("kept", "merged", "superseded",
-                                                             "unresolved", "dropped"))
+                                                             "unresolved", "missing",
+                                                             "dropped"))
     print(f"audit: {len(result.audit)} raw rows ({summary}) -> {paths['audit']}")
     return 0

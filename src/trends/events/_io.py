@@ -50,7 +50,9 @@ def read_header(path: Path) -> list[str]:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # a cut multi-byte character at the end is fine
-            raise InputError("header is not UTF-8 text", path=path, line=1,
+            line = head.count(b"\n", 0, exc.start) + 1  # the line holding the bad bytes
+            raise InputError("header is not UTF-8 text" if line == 1 else "not UTF-8 text",
+                             path=path, line=line,
                              value=head[max(0, exc.start - 10):exc.start + 10],
                              expected="a UTF-8 CSV export") from None
         text = head[:exc.start].decode("utf-8-sig")
