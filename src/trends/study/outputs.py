@@ -59,6 +59,17 @@ TABLES: dict[str, tuple[str, str]] = {
     "robustness": ("04_robustness", "Every robustness model"),
     "placebo": ("04_robustness", "Placebo-in-time: interruptions moved into the pre-period"),
     "bootstrap": ("04_robustness", "Block-bootstrap rate ratios of the main models"),
+    "estimands": ("03_its", "Pre-specified window estimands (excess, ratio) by outcome and "
+                  "model, calibrated intervals"),
+    "calibration": ("04_robustness", "Simulated size of each covariance on the design, and "
+                    "the MDE"),
+    "sources": ("04_robustness", "Window estimands by source and pooled"),
+    "structural": ("04_robustness", "Structural counterfactual under each trend choice beside "
+                   "the segmented model"),
+}
+#: Text reports (under ``results/``) -> notebook and description.
+REPORTS: dict[str, tuple[str, str]] = {
+    "summary.md": ("03_its", "Plain-language one-page summary generated from the tables"),
 }
 
 _CACHE: dict[tuple[str, str], dict[str, Any]] = {}
@@ -87,6 +98,61 @@ def fitted(ctx: Any) -> dict[str, Any]:
             "robust": analysis.fit_many(inputs, robust),
         }
     return _CACHE[key]
+
+
+def study(ctx: Any) -> dict[str, Any]:
+    """The issue-14 analysis for ``ctx`` (cached with :func:`fitted`): calibration, estimands,
+    sources and structural tables (:mod:`trends.study.estimands` and siblings)."""
+    f = fitted(ctx)
+    if "study" not in f:
+        from trends.robust import calibrate
+        from trends.study import calibration, estimands, sources, structural
+
+        inputs = f["inputs"]
+        cal, chosen = calibration.calibration_table(inputs, "attacks")
+        fits = {m: estimands.fit_models(inputs, m, cov=chosen) for m in ("attacks", "killed")}
+        sizes: dict[tuple[str, str], float] = {}
+        for outcome, models in fits.items():
+            for name, res in models.items():
+                try:
+                    t = calibrate(res, covs=[chosen], n_sims=calibration.N_SIMS,
+                                  seed=calibration.SEED).table()
+                except SpecificationError:
+                    continue
+                sizes[(outcome, name)] = calibration.size_of(t, chosen)
+        sfits = structural.structural_fits(inputs, "attacks")
+        est = estimands.estimands_table(fits, sizes)
+        f["study"] = {
+            "calibration": cal, "cov": chosen, "fits": fits, "estimands": est,
+            "sources": pd.concat([sources.sources_table(inputs, m) for m in
+                                  ("attacks", "killed")], ignore_index=True),
+            "structural": structural.structural_table(fits["attacks"]["primary"], sfits),
+        }
+    return f["study"]
+
+
+def stage_study(ctx: Any) -> None:
+    """Write the estimands, calibration, sources and structural tables."""
+    from trends.report import write_table
+
+    s = study(ctx)
+    out: list[Path] = []
+    out += write_table(s["estimands"], ctx.results / "estimands", digits=3,
+                       caption="Pre-specified window estimands: cumulative excess and ratio "
+                       "fitted/counterfactual (95% CI), by outcome and model",
+                       label="tab:estimands")
+    out += write_table(s["calibration"], ctx.results / "calibration", digits=3,
+                       caption="Simulated size at nominal 5% (1000 replicates, seed 0) of each "
+                       "covariance on the design; MDE (power 0.8) of the takeover level",
+                       label="tab:calibration")
+    out += write_table(s["sources"], ctx.results / "sources", digits=3,
+                       caption="Window estimands by source and pooled", label="tab:sources")
+    out += write_table(s["structural"], ctx.results / "structural", digits=3,
+                       caption="Window ratios: structural counterfactual by trend choice and "
+                       "the segmented model", label="tab:structural")
+    ctx.outputs["study"] = _rel(ctx, out)
+    ctx.log(f"study: estimands ({len(s['estimands'])} rows), calibration (primary covariance "
+            f"{s['cov']}), sources, structural -> {_rel(ctx, [ctx.results])[0]}/")
 
 
 def _rel(ctx: Any, paths: list[Path]) -> list[str]:
@@ -247,13 +313,20 @@ def stage_tables(ctx: Any) -> None:
                        f"seed {analysis.BOOTSTRAP['seed']}) of the main models",
                        label="tab:bootstrap")
     periods = claims.with_nonstandard(inputs.periods, ctx.raw / "nonstandard")
+    s = study(ctx)
     parts = claims.check_claims(ctx.root / "data" / "claims.csv", inputs.panel, periods,
-                                inputs.alternatives)
+                                inputs.alternatives, estimands=s["estimands"])
     out += write_table(claims.summarise(parts), ctx.results / "claims", digits=1,
                        caption="Claims in public commentary checked against the data",
                        label="tab:claims")
     out += write_table(parts, ctx.results / "claims_parts", digits=1,
                        caption="Claim parts", label="tab:claims_parts")
+    from trends.atomic import write_text
+    from trends.study.summary import summary_markdown
+
+    write_text(ctx.results / "summary.md",
+               summary_markdown(s["estimands"], s["calibration"], claims.summarise(parts)))
+    out.append(ctx.results / "summary.md")
     out += write_table(analysis.coverage_table(inputs.panel), ctx.results / "coverage",
                        caption="Months with a national attack count per source",
                        label="tab:coverage")
@@ -295,5 +368,5 @@ def stage_provenance(ctx: Any) -> None:
             f"{_rel(ctx, [target])[0]}")
 
 
-__all__ = ["FIGURES", "TABLES", "fitted", "stage_figures", "stage_models", "stage_provenance",
-           "stage_tables"]
+__all__ = ["FIGURES", "REPORTS", "TABLES", "fitted", "stage_study", "study", "stage_figures",
+           "stage_models", "stage_provenance", "stage_tables"]
