@@ -31,7 +31,7 @@ def primary(inputs):
         return estimands.fit_model(inputs, "attacks", ints, changes=ch)
 
 
-@pytest.mark.parametrize("p, text", [(0.0, "<0.001"), (0.000999, "<0.001"), (0.001, "0.001"),
+@pytest.mark.parametrize(("p", "text"), [(0.0, "<0.001"), (0.000999, "<0.001"), (0.001, "0.001"),
                                      (0.04567, "0.046"), (1.0, "1.000"), (math.nan, "")])
 def test_format_p(p, text):
     assert estimands.format_p(p) == text
@@ -155,3 +155,9 @@ def test_committed_estimands_feed_the_claims():
     assert claims.loc["C17", "verdict"] == expected
     assert "pending" not in " ".join(claims.loc[["C17", "C18"], "verdict"])
     assert not est["p"].astype(str).str.contains("0.000").any()
+
+
+def test_primary_size_ignores_sensitivity_rows():
+    t = pd.DataFrame({"role": ["primary", "primary", "sensitivity"], "cov": ["a"] * 3,
+                      "size": [0.05, 0.07, 0.2]})
+    assert calibration.primary_size(t) == 0.07

@@ -26,7 +26,7 @@ import pandas as pd
 from trends.errors import SpecificationError
 
 __all__ = ["CANDIDATES", "SUPERSEDED_COV", "SIZE_RANGE", "CALIBRATION_COLUMNS", "choose_cov",
-           "calibration_table", "latent_sd", "size_of"]
+           "primary_size", "calibration_table", "latent_sd", "size_of"]
 
 #: Candidate covariances of the primary intervals, in the plan's tie-break order.
 CANDIDATES: tuple[str, ...] = ("nonrobust", "hac:3:calendar:small", "HC0")
@@ -44,6 +44,11 @@ def size_of(table: pd.DataFrame, cov: str) -> float:
     """The largest simulated size over the tested terms of ``cov`` in a calibrate table."""
     sel = table[table["cov"].astype(str) == str(cov)]
     return float(sel["size"].max()) if len(sel) else math.nan
+
+
+def primary_size(table: pd.DataFrame) -> float:
+    """The largest simulated size of the primary rows of a :func:`calibration_table`."""
+    return float(table.loc[table["role"] == "primary", "size"].max())
 
 
 def choose_cov(table: pd.DataFrame, candidates: Sequence[str] = CANDIDATES,

@@ -37,8 +37,12 @@ FIGURES: dict[str, tuple[str, str]] = {
     "series_provinces": ("02_explore", "Monthly attacks by province (PICSS)"),
     "annual_attacks": ("02_explore", "Annual attacks by source"),
     "annual_killed": ("02_explore", "Annual people killed by source"),
-    "its_attacks": ("03_its", "ITS: attacks, fitted segments and counterfactual"),
-    "its_killed": ("03_its", "ITS: people killed, fitted segments and counterfactual"),
+    "its_attacks": ("03_its", "ITS: attacks, primary model's fitted path and counterfactual"),
+    "its_killed": ("03_its", "ITS: people killed, primary model's fitted path and "
+                   "counterfactual"),
+    "estimands_attacks": ("03_its", "Window ratios (fitted/counterfactual) of attacks by "
+                          "model, calibrated intervals"),
+    "estimands_attacks-1col": ("03_its", "The same, one-column size (3.5 in)"),
     "robustness_takeover": ("04_robustness", "Takeover level rate ratio across models"),
     "break_grid_attacks": ("04_robustness", "Fit (AIC) over every pair of break dates"),
 }
@@ -238,12 +242,16 @@ def stage_figures(ctx: Any) -> None:
     for m in ("attacks", "killed"):
         figs[f"annual_{m}"] = plot.plot_annual(periods, measure=m, start=2014, end=2025,
                                                version=v)[0]
+    st = study(ctx)
     for spec in f["main_specs"]:
-        res = f["main"][spec.name]
+        res = st["fits"][spec.measure]["primary"]
         unit = "attacks per month" if spec.measure == "attacks" else "people killed per month"
         figs[f"its_{spec.name}"] = plot.plot_its(
             res, title=spec.title, ylabel=unit,
-            source=f"PICSS monthly figures (national); {model_caption(res)}", version=v)[0]
+            source=f"PICSS monthly figures (national; {res.nobs} of 60 months observed, plus "
+            f"PICSS half-year and annual totals); {model_caption(res)}", version=v)[0]
+    for stem, width in (("estimands_attacks", "double"), ("estimands_attacks-1col", "single")):
+        figs[stem] = estimands_figure(st["estimands"], v, width)
     rob = analysis.robustness_table(f["robust"], f["robust_specs"])
     main_rows = analysis.robustness_table(f["main"], f["main_specs"])
     forest = pd.concat([main_rows, rob], ignore_index=True)
@@ -265,6 +273,33 @@ def stage_figures(ctx: Any) -> None:
     ctx.outputs["figures"] = _rel(ctx, out)
     ctx.log(f"figures: {len(FIGURES)} figures -> {_rel(ctx, [ctx.figures])[0]}/ "
             "(PNG, SVG)")
+
+
+#: Plain labels of the estimand models in figures.
+MODEL_LABELS: dict[str, str] = {
+    "primary": "primary: breaks Aug 2021 + Nov 2021",
+    "alt_break_2021-12": "breaks Aug 2021 + Dec 2021",
+    "alt_break_2021-12_takeover_slope": "Aug 2021 (+slope) + Dec 2021",
+    "alt_break_2022-11": "breaks Aug 2021 + Nov 2022",
+    "alt_breaks_2021-12_2022-11": "Aug 2021 + Dec 2021 + Nov 2022",
+    "monthly_only": "primary without period totals",
+    "pooled_PICSS_PIPS": "PICSS + PIPS pooled",
+}
+
+
+def estimands_figure(est: pd.DataFrame, version: str | None = None, width: str = "double") -> Any:
+    """Forest of the attacks post-takeover window ratio by model (plain labels)."""
+    from trends import plot
+
+    t = est[(est["outcome"] == "attacks") & (est["estimand"] == "post_takeover_window")
+            & est["model"].isin(list(MODEL_LABELS))].copy()
+    t["label"] = t["model"].map(MODEL_LABELS)
+    fig, _ = plot.plot_forest(t, estimate="ratio", low="ratio_low", high="ratio_high",
+                              label="label", highlight=(MODEL_LABELS["primary"],),
+                              xlabel="attacks 2021-08..2023-12: fitted / counterfactual",
+                              title="Attacks after the takeover vs the pre-takeover trend",
+                              version=version, width=width)
+    return fig
 
 
 def _provinces_figure(panel: pd.DataFrame, version: str) -> Any:
@@ -368,5 +403,6 @@ def stage_provenance(ctx: Any) -> None:
             f"{_rel(ctx, [target])[0]}")
 
 
-__all__ = ["FIGURES", "REPORTS", "TABLES", "fitted", "stage_study", "study", "stage_figures",
-           "stage_models", "stage_provenance", "stage_tables"]
+__all__ = ["FIGURES", "MODEL_LABELS", "REPORTS", "TABLES", "estimands_figure", "fitted",
+           "stage_study", "study", "stage_figures", "stage_models", "stage_provenance",
+           "stage_tables"]
