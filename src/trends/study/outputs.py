@@ -161,7 +161,9 @@ def stage_figures(ctx: Any) -> None:
     v = _version(ctx)
     panel, periods = inputs.panel, inputs.periods
     figs: dict[str, Any] = {}
-    figs["coverage"] = plot.plot_coverage(panel, version=v)[0]
+    figs["coverage"] = plot.plot_coverage(
+        panel, version=v, source="published PIPS, PICSS, CRSS and SATP figures",
+        interruptions=analysis.DEFAULT_INTERRUPTIONS)[0]
     figs["disagreement_annual"] = plot.plot_disagreement(
         analysis.annual_values(periods, start=2016, end=2025), ylabel="attacks per year",
         title="Annual national attacks: disagreement between sources", version=v)[0]
@@ -171,13 +173,14 @@ def stage_figures(ctx: Any) -> None:
     figs["series_provinces"] = _provinces_figure(panel, v)
     for m in ("attacks", "killed"):
         figs[f"annual_{m}"] = plot.plot_annual(periods, measure=m, start=2014, end=2025,
-                                               version=v)[0]
+                                               version=v, source="published annual reports",
+                                               highlight={"2021 (takeover)": 2021})[0]
     for spec in f["main_specs"]:
         res = f["main"][spec.name]
         unit = "attacks per month" if spec.measure == "attacks" else "people killed per month"
         figs[f"its_{spec.name}"] = plot.plot_its(
             res, title=spec.title, ylabel=unit,
-            source=f"PICSS monthly figures (national); {model_caption(res)}", version=v)[0]
+            source="PICSS monthly figures (national)", version=v)[0]
     rob = analysis.robustness_table(f["robust"], f["robust_specs"])
     main_rows = analysis.robustness_table(f["main"], f["main_specs"])
     forest = pd.concat([main_rows, rob], ignore_index=True)
@@ -186,12 +189,11 @@ def stage_figures(ctx: Any) -> None:
     figs["robustness_takeover"] = plot.plot_forest(
         forest, estimate="level_takeover_rr", low="level_takeover_low",
         high="level_takeover_high", label="model", highlight=("attacks",),
-        title="Level change at the takeover (attacks): rate ratio by model", version=v)[0]
+        title="Level change at the takeover (attacks): rate ratio by model", version=v,
+        source="PICSS/PIPS published figures; trends ITS models")[0]
     grid = break_date_grid(analysis.build(inputs, f["main_specs"][0]))
-    with plot.style():
-        gfig, gax = plot_grid(grid)
-        gax.set_title("Break-date grid, attacks model (AIC; lower is better)")
-        plot.caption(gfig, plot.caption_text("PICSS monthly figures; trends.robust", v))
+    gfig, gax = plot_grid(grid, title="Break-date grid, attacks model (AIC; lower is better)",
+                          caption=plot.caption_text("PICSS monthly figures; trends.robust", v))
     figs["break_grid_attacks"] = gfig
     out: list[Path] = []
     for stem in FIGURES:
