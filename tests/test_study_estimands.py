@@ -64,13 +64,13 @@ def test_marginal_effect_matches_window_effect_before_the_next_interruption(prim
 def test_marginal_effect_by_hand(primary):
     """Independent: predictions exp(X b) with the ceasefire columns zeroed, from the design."""
     win = ("2022-01", "2023-12")
-    m = estimands.marginal_effect(primary, "ceasefire_end", win)
+    m = estimands.marginal_effect(primary, "ceasefire", win)
     X = pd.DataFrame(primary._X_treated(), index=primary._index(), columns=primary.terms)
     X = X.loc[pd.Period(win[0], "M"):pd.Period(win[1], "M")]
     b = primary.params
     fitted = np.exp(X @ b).sum()
     X0 = X.copy()
-    X0[["level[ceasefire_end]", "slope[ceasefire_end]"]] = 0.0
+    X0[["level[ceasefire]", "slope[ceasefire]"]] = 0.0
     cf = np.exp(X0 @ b).sum()
     assert m["fitted"] == pytest.approx(fitted, rel=1e-10)
     assert m["counterfactual"] == pytest.approx(cf, rel=1e-10)

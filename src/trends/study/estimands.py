@@ -28,7 +28,7 @@ import pandas as pd
 from trends.errors import SpecificationError
 
 __all__ = [
-    "WINDOWS", "MODELS", "MARGINALS", "INTERRUPTION_LABELS", "ESTIMAND_COLUMNS",
+    "WINDOWS", "MODELS", "MARGINALS", "INTERRUPTION_LABELS", "FIGURE_LABELS", "ESTIMAND_COLUMNS",
     "PRIMARY_COV", "MIN_SLOPE_MONTHS", "cov_label", "format_p", "fit_model", "fit_models",
     "marginal_effect",
     "estimand_rows", "estimands_table",
@@ -41,13 +41,24 @@ WINDOWS: dict[str, tuple[str, str]] = {
     "post_takeover_window": ("2021-08", "2023-12"),
 }
 
-#: Plain labels of the interruptions (the internal name ``ceasefire_end`` is the 2021-11
-#: interruption: the month the ceasefire *began*, not its end).
+#: Plain labels of the interruptions. The 2021-11 interruption is the month the ceasefire
+#: *began* (9 Nov-9 Dec 2021), not its end: the study models call it ``ceasefire``; the
+#: configured default key ``ceasefire_end`` (``trends.schema.DEFAULT_INTERRUPTIONS``, used by
+#: the previous model) gets the same label.
 INTERRUPTION_LABELS: dict[str, str] = {
     "takeover": "Aug 2021: Kabul takeover (15 Aug)",
+    "ceasefire": "Nov 2021: TTP ceasefire (9 Nov-9 Dec)",
     "ceasefire_end": "Nov 2021: TTP ceasefire (9 Nov-9 Dec)",
     "declined_2021_12": "Dec 2021: TTP declines to extend the ceasefire (9-10 Dec)",
     "walkout_2022_11": "Nov 2022: TTP calls off the June 2022 ceasefire (28 Nov)",
+}
+#: Short labels for figure legends at one-column size (the shaded windows carry the dates).
+FIGURE_LABELS: dict[str, str] = {
+    "takeover": "Kabul takeover, Aug 2021",
+    "ceasefire": "TTP ceasefire, Nov 2021",
+    "ceasefire_end": "TTP ceasefire, Nov 2021",
+    "declined_2021_12": "TTP declines extension, Dec 2021",
+    "walkout_2022_11": "TTP ends truce, Nov 2022",
 }
 
 #: Model name -> (interruptions ``((name, month), ...)``, changes ``{name: change}``).
@@ -58,8 +69,8 @@ INTERRUPTION_LABELS: dict[str, str] = {
 #: its slope would otherwise be extrapolated over the whole marginal window from those few
 #: months (``alt_break_2021-12_takeover_slope`` keeps that slope, as a sensitivity model).
 MODELS: dict[str, tuple[tuple[tuple[str, str], ...], dict[str, str]]] = {
-    "primary": ((("takeover", "2021-08"), ("ceasefire_end", "2021-11")),
-                {"takeover": "level+slope", "ceasefire_end": "level+slope"}),
+    "primary": ((("takeover", "2021-08"), ("ceasefire", "2021-11")),
+                {"takeover": "level+slope", "ceasefire": "level+slope"}),
     "alt_break_2021-12": ((("takeover", "2021-08"), ("declined_2021_12", "2021-12")),
                           {"takeover": "level", "declined_2021_12": "level+slope"}),
     "alt_break_2021-12_takeover_slope": (

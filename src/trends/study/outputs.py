@@ -43,6 +43,8 @@ FIGURES: dict[str, tuple[str, str]] = {
     "estimands_attacks": ("03_its", "Window ratios (fitted/counterfactual) of attacks by "
                           "model, calibrated intervals"),
     "estimands_attacks-1col": ("03_its", "The same, one-column size (3.5 in)"),
+    "its_attacks-1col": ("03_its", "ITS attacks figure, one-column size (3.5 in)"),
+    "its_killed-1col": ("03_its", "ITS killed figure, one-column size (3.5 in)"),
     "robustness_takeover": ("04_robustness", "Takeover level rate ratio across models"),
     "break_grid_attacks": ("04_robustness", "Fit (AIC) over every pair of break dates"),
 }
@@ -231,7 +233,9 @@ def stage_figures(ctx: Any) -> None:
     v = _version(ctx)
     panel, periods = inputs.panel, inputs.periods
     figs: dict[str, Any] = {}
-    figs["coverage"] = plot.plot_coverage(panel, version=v)[0]
+    figs["coverage"] = plot.plot_coverage(
+        panel, version=v, source="published PIPS, PICSS, CRSS and SATP figures",
+        interruptions=analysis.DEFAULT_INTERRUPTIONS)[0]
     figs["disagreement_annual"] = plot.plot_disagreement(
         analysis.annual_values(periods, start=2016, end=2025), ylabel="attacks per year",
         title="Annual national attacks: disagreement between sources", version=v)[0]
@@ -241,17 +245,20 @@ def stage_figures(ctx: Any) -> None:
     figs["series_provinces"] = _provinces_figure(panel, v)
     for m in ("attacks", "killed"):
         figs[f"annual_{m}"] = plot.plot_annual(periods, measure=m, start=2014, end=2025,
-                                               version=v)[0]
+                                               version=v, source="published annual reports",
+                                               highlight={"2021 (takeover)": 2021})[0]
     st = study(ctx)
+    small: dict[str, Any] = {}
     for spec in f["main_specs"]:
         res = st["fits"][spec.measure]["primary"]
         unit = "attacks per month" if spec.measure == "attacks" else "people killed per month"
-        figs[f"its_{spec.name}"] = plot.plot_its(
-            res, title=spec.title, ylabel=unit,
-            source=f"PICSS monthly figures (national; {res.nobs} of 60 months observed, plus "
-            f"PICSS half-year and annual totals); {model_caption(res)}", version=v)[0]
-    for stem, width in (("estimands_attacks", "double"), ("estimands_attacks-1col", "single")):
-        figs[stem] = estimands_figure(st["estimands"], v, width)
+        figs[f"its_{spec.name}"], small[f"its_{spec.name}"] = plot.one_column(
+            plot.plot_its, res, title=spec.title, ylabel=unit, windows=CEASEFIRE_WINDOWS,
+            interruptions=interruption_labels(res),
+            source="PICSS monthly figures (national, plus PICSS half-year and annual "
+            "totals)", version=v)
+    figs["estimands_attacks"], small["estimands_attacks"] = plot.one_column(
+        estimands_figure, st["estimands"], v)
     rob = analysis.robustness_table(f["robust"], f["robust_specs"])
     main_rows = analysis.robustness_table(f["main"], f["main_specs"])
     forest = pd.concat([main_rows, rob], ignore_index=True)
@@ -260,16 +267,17 @@ def stage_figures(ctx: Any) -> None:
     figs["robustness_takeover"] = plot.plot_forest(
         forest, estimate="level_takeover_rr", low="level_takeover_low",
         high="level_takeover_high", label="model", highlight=("attacks",),
-        title="Level change at the takeover (attacks): rate ratio by model", version=v)[0]
+        title="Level change at the takeover (attacks): rate ratio by model", version=v,
+        source="PICSS/PIPS published figures; trends ITS models")[0]
     grid = break_date_grid(analysis.build(inputs, f["main_specs"][0]))
-    with plot.style():
-        gfig, gax = plot_grid(grid)
-        gax.set_title("Break-date grid, attacks model (AIC; lower is better)")
-        plot.caption(gfig, plot.caption_text("PICSS monthly figures; trends.robust", v))
+    gfig, gax = plot_grid(grid, title="Break-date grid, attacks model (AIC; lower is better)",
+                          caption=plot.caption_text("PICSS monthly figures; trends.robust", v))
     figs["break_grid_attacks"] = gfig
     out: list[Path] = []
     for stem in FIGURES:
-        out += plot.save_figure(figs[stem], ctx.figures / stem)
+        if stem.endswith("-1col"):
+            continue  # written with its full-size figure
+        out += plot.save_figure(figs[stem], ctx.figures / stem, one_column=small.get(stem))
     ctx.outputs["figures"] = _rel(ctx, out)
     ctx.log(f"figures: {len(FIGURES)} figures -> {_rel(ctx, [ctx.figures])[0]}/ "
             "(PNG, SVG)")
@@ -287,19 +295,36 @@ MODEL_LABELS: dict[str, str] = {
 }
 
 
-def estimands_figure(est: pd.DataFrame, version: str | None = None, width: str = "double") -> Any:
+#: The two ceasefires, shaded in the ITS figures (docs/analysis_plan.md, section 1; the June
+#: 2022 truce is dated only "June" in the sources, so its window starts with the month).
+CEASEFIRE_WINDOWS: dict[str, tuple[str, str]] = {
+    "ceasefire 2021": ("2021-11-09", "2021-12-09"),
+    "truce Jun-Nov 2022": ("2022-06", "2022-11-28"),
+}
+
+
+def interruption_labels(res: Any) -> dict[str, Any]:
+    """The fitted interruptions keyed by their plain labels (for figure legends)."""
+    from trends.study.estimands import FIGURE_LABELS
+
+    return {FIGURE_LABELS.get(n, n): p for n, p in res.design.interruptions.items()}
+
+
+def estimands_figure(est: pd.DataFrame, version: str | None = None,
+                     width: str | float = "double") -> tuple[Any, Any]:
     """Forest of the attacks post-takeover window ratio by model (plain labels)."""
     from trends import plot
 
     t = est[(est["outcome"] == "attacks") & (est["estimand"] == "post_takeover_window")
             & est["model"].isin(list(MODEL_LABELS))].copy()
     t["label"] = t["model"].map(MODEL_LABELS)
-    fig, _ = plot.plot_forest(t, estimate="ratio", low="ratio_low", high="ratio_high",
-                              label="label", highlight=(MODEL_LABELS["primary"],),
-                              xlabel="attacks 2021-08..2023-12: fitted / counterfactual",
-                              title="Attacks after the takeover vs the pre-takeover trend",
-                              version=version, width=width)
-    return fig
+    return plot.plot_forest(t, estimate="ratio", low="ratio_low", high="ratio_high",
+                            label="label", highlight=(MODEL_LABELS["primary"],),
+                            xlabel="attacks 2021-08..2023-12: fitted / counterfactual",
+                            title="Attacks 2021-08..2023-12 vs the pre-takeover trend",
+                            version=version, width=width,
+                            source="PICSS (and PIPS) published figures; NB2 segmented "
+                            "models, model-based (calibrated) 95% intervals")
 
 
 def _provinces_figure(panel: pd.DataFrame, version: str) -> Any:
@@ -403,6 +428,8 @@ def stage_provenance(ctx: Any) -> None:
             f"{_rel(ctx, [target])[0]}")
 
 
-__all__ = ["FIGURES", "MODEL_LABELS", "REPORTS", "TABLES", "estimands_figure", "fitted",
+__all__ = ["FIGURES", "MODEL_LABELS", "REPORTS", "TABLES", "CEASEFIRE_WINDOWS",
+           "estimands_figure", "fitted",
+           "interruption_labels",
            "stage_study", "study", "stage_figures", "stage_models", "stage_provenance",
            "stage_tables"]
