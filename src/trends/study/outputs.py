@@ -285,13 +285,13 @@ def stage_figures(ctx: Any) -> None:
 
 #: Plain labels of the estimand models in figures.
 MODEL_LABELS: dict[str, str] = {
-    "primary": "primary: breaks Aug 2021 + Nov 2021",
-    "alt_break_2021-12": "breaks Aug 2021 + Dec 2021",
-    "alt_break_2021-12_takeover_slope": "Aug 2021 (+slope) + Dec 2021",
-    "alt_break_2022-11": "breaks Aug 2021 + Nov 2022",
-    "alt_breaks_2021-12_2022-11": "Aug 2021 + Dec 2021 + Nov 2022",
-    "monthly_only": "primary without period totals",
-    "pooled_PICSS_PIPS": "PICSS + PIPS pooled",
+    "primary": "primary (Aug+Nov 21)",
+    "alt_break_2021-12": "Aug+Dec 21",
+    "alt_break_2021-12_takeover_slope": "Aug(+slope)+Dec 21",
+    "alt_break_2022-11": "Aug 21+Nov 22",
+    "alt_breaks_2021-12_2022-11": "Aug+Dec 21+Nov 22",
+    "monthly_only": "no period totals",
+    "pooled_PICSS_PIPS": "PICSS+PIPS pooled",
 }
 
 
@@ -320,8 +320,8 @@ def estimands_figure(est: pd.DataFrame, version: str | None = None,
     t["label"] = t["model"].map(MODEL_LABELS)
     return plot.plot_forest(t, estimate="ratio", low="ratio_low", high="ratio_high",
                             label="label", highlight=(MODEL_LABELS["primary"],),
-                            xlabel="attacks 2021-08..2023-12: fitted / counterfactual",
-                            title="Attacks 2021-08..2023-12 vs the pre-takeover trend",
+                            xlabel="fitted / counterfactual (95% CI)",
+                            title="Attacks, Aug 2021-Dec 2023",
                             version=version, width=width,
                             source="PICSS (and PIPS) published figures; NB2 segmented "
                             "models, model-based (calibrated) 95% intervals")
