@@ -68,7 +68,8 @@ def test_metadata_stripped(tmp_path):
 
 def test_its_plot_elements():
     d = _its_frame()
-    fig, ax = plot.plot_its(d, title="Attacks", source="PICSS", version="v1")
+    fig, ax = plot.plot_its(d, title="Attacks", source="PICSS", version="v1",
+                            ylabel="attacks per month")
     # interruption lines at the segment starts, labelled with name and month
     vlines = [ln for ln in ax.get_lines() if len(set(ln.get_xdata())) == 1]
     xs = sorted(mdates.date2num(ln.get_xdata()[0]) for ln in vlines)
@@ -77,7 +78,7 @@ def test_its_plot_elements():
     texts = " ".join(t.get_text() for t in ax.texts)
     assert "takeover" in texts and "2021-08" in texts and "ceasefire end" in texts
     assert ax.get_ylabel() == "attacks per month" and ax.get_title() == "Attacks"
-    assert any("Data version v1" in t.get_text() for t in fig.texts)
+    assert any("Data version v1" in t.get_text().replace("\n", " ") for t in fig.texts)
     labels = ax.get_legend_handles_labels()[1]
     assert {"observed", "fitted", "counterfactual (no interruption)", "counterfactual 95% CI",
             "no data"} <= set(labels)

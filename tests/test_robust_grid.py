@@ -163,7 +163,7 @@ def test_plot_grid_one_and_two_breaks():
     plt.close(fig)
     g1 = break_date_grid(_model(df, interruptions={"a": "2018-09"}))
     fig, ax = plot_grid(g1, criterion="bic")
-    assert len(ax.lines) == 1 and len(ax.lines[0].get_xdata()) == len(g1)
+    assert len(ax.lines) == 2 and len(ax.lines[0].get_xdata()) == len(g1)  # curve, best
     plt.close(fig)
     with pytest.raises(SpecificationError, match="criterion"):
         plot_grid(g1, criterion="r2")

@@ -123,8 +123,10 @@ def figure(width: str | float = "single", height: float | None = None, nrows: in
 
 
 def save_figure(fig: Figure, path_stem: str | os.PathLike[str],
-                formats: Sequence[str] = ("png", "svg"), dpi: int = DPI) -> list[Path]:
-    """Write ``fig`` as ``path_stem.<fmt>`` for each format, atomically and deterministically.
+                formats: Sequence[str] = ("png", "svg"), dpi: int = DPI, *,
+                one_column: Figure | None = None) -> list[Path]:
+    """Write ``fig`` as ``path_stem.<fmt>`` for each format, atomically and deterministically;
+    with ``one_column``, also that figure as ``path_stem-1col.<fmt>`` (see :func:`one_column`).
 
     Parameters
     ----------
@@ -136,13 +138,24 @@ def save_figure(fig: Figure, path_stem: str | os.PathLike[str],
         Any of ``"png"``, ``"svg"``, ``"pdf"``.
     dpi : int
         Resolution of raster output.
+    one_column : Figure, optional
+        The one-column version (3.5 in wide, no text under 7 pt: checked with
+        :func:`check_figure`, refused otherwise), written as ``<stem>-1col.<fmt>``.
 
     Returns
     -------
     list of Path
-        The files written, in the order of ``formats``.
+        The files written, in the order of ``formats`` (the one-column files after).
     """
     stem = Path(path_stem)
+    if one_column is not None:
+        w = float(one_column.get_size_inches()[0])
+        problems = check_figure(one_column)
+        if abs(w - SINGLE_COLUMN) > 1e-6 or problems:
+            raise SpecificationError(
+                f"the one-column figure of {stem.name} must be {SINGLE_COLUMN:g} in wide with "
+                f"nothing clipped and no text under {MIN_FONT:g} pt; it is {w:g} in wide"
+                + (f"; {'; '.join(problems[:3])}" if problems else ""))
     written = []
     for fmt in formats:
         if fmt not in _METADATA:
@@ -152,7 +165,33 @@ def save_figure(fig: Figure, path_stem: str | os.PathLike[str],
         with style(), _source_date_epoch(), atomic_path(target) as tmp:
             fig.savefig(tmp, format=fmt, dpi=dpi, metadata=dict(_METADATA[fmt]))
         written.append(target)
+    if one_column is not None:
+        written += save_figure(one_column, one_column_stem(stem), formats, dpi)
     return written
+
+
+def one_column_stem(path_stem: str | os.PathLike[str]) -> Path:
+    """``figures/its`` -> ``figures/its-1col``: where the one-column version is written."""
+    stem = Path(path_stem)
+    return stem.with_name(f"{stem.name}-1col")
+
+
+def one_column(build: Any, *args: Any, **kwargs: Any) -> tuple[Figure, Figure]:
+    """Both sizes of one figure: ``build(*args, width="double", **kwargs)`` and
+    ``build(*args, width="single", **kwargs)`` (any figure function of this module); pass the
+    pair to :func:`save_figure` as ``save_figure(full, stem, one_column=small)``.
+
+    Examples
+    --------
+    >>> full, small = one_column(plot_forest, pd.DataFrame(
+    ...     {"model": ["a"], "rr": [1.5], "lo": [1.1], "hi": [2.0]}),
+    ...     estimate="rr", low="lo", high="hi")
+    >>> float(small.get_size_inches()[0])
+    3.5
+    """
+    full = build(*args, width="double", **kwargs)
+    small = build(*args, width="single", **kwargs)
+    return full[0], small[0]
 
 
 @contextlib.contextmanager
@@ -200,7 +239,7 @@ def plain(text: object) -> str:
 
 def caption(fig: Figure, text: str) -> None:
     """Put a one-line caption (source, data version) under the axes."""
-    fig.text(0.01, 0.01, plain(text), ha="left", va="bottom", fontsize=6.0, color="#444444",
+    fig.text(0.01, 0.01, plain(text), ha="left", va="bottom", fontsize=MIN_FONT, color="#444444",
              wrap=False)
 
 
@@ -212,72 +251,350 @@ def caption_text(source: str, version: str | None = None) -> str:
     return out
 
 
-# --------------------------------------------------------------------------- helpers
+# --------------------------------------------------------------------------- layout and checks
+#: Smallest font size (points) of any text in a figure, at every width (one-column included).
+MIN_FONT: float = 7.0
+#: Margin (inches) kept free at the figure edges by :func:`layout`.
+PAD: float = 0.04
+
+
+def _renderer(fig: Figure) -> Any:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    return canvas.get_renderer()
+
+
+def _wrap(fig: Figure, text: str, width_px: float, fontsize: float) -> str:
+    """Greedy word wrap of ``text`` so that each line, as drawn, is at most ``width_px`` wide."""
+    renderer = _renderer(fig)
+    probe = fig.text(0, 0, "", fontsize=fontsize)
+    lines: list[str] = []
+    try:
+        for para in text.split("\n"):
+            line = ""
+            for word in para.split(" "):
+                cand = f"{line} {word}" if line else word
+                probe.set_text(plain(cand))
+                if line and probe.get_window_extent(renderer).width > width_px:
+                    lines.append(line)
+                    line = word
+                else:
+                    line = cand
+            lines.append(line)
+    finally:
+        probe.remove()
+    return "\n".join(lines)
+
+
+def layout(fig: Figure, *, legend: Sequence[tuple[Any, str]] | None = None,
+           caption: str | None = None, min_axes_height: float = 1.1) -> None:
+    """Lay out ``fig`` so that nothing is clipped: axes decorations (tick labels, axis labels,
+    titles, texts next to the axes), a figure legend under the axes (as many columns as fit the
+    width) and a word-wrapped caption under the legend, all inside the figure.
+
+    The margins are measured from the drawn text (bundled fonts: the same on every machine),
+    so the layout, like the saved bytes, is the same on every run. The figure grows in height
+    when the axes would otherwise be shorter than ``min_axes_height`` inches.
+
+    Parameters
+    ----------
+    fig : Figure
+        A figure whose axes are drawn.
+    legend : sequence of (handle, label), optional
+        Entries of the figure legend; ``None`` or empty for no figure legend.
+    caption : str, optional
+        Caption text (wrapped to the figure width).
+    min_axes_height : float
+        Smallest height (inches) of the block of axes.
+    """
+    with style():
+        renderer = _renderer(fig)
+        W, H = (float(v) for v in fig.get_size_inches())
+        dpi = fig.dpi
+        cap = None
+        if caption:
+            # 5% spare: text widths change slightly with the resolution it is rasterised at
+            cap = fig.text(PAD / W, PAD / H, _wrap(fig, caption, 0.95 * (W - 2 * PAD) * dpi,
+                                                   MIN_FONT),
+                           ha="left", va="bottom", fontsize=MIN_FONT, color="#444444")
+            cap.set_gid("trends-caption")
+        leg = None
+        if legend:
+            handles = [h for h, _ in legend]
+            labels = [plain(lab) for _, lab in legend]
+            for ncols in range(len(handles), 0, -1):
+                if leg is not None:
+                    leg.remove()
+                leg = fig.legend(handles, labels, loc="lower left", ncols=ncols,
+                                 fontsize=MIN_FONT, borderaxespad=0.0, columnspacing=1.2,
+                                 handlelength=1.8, bbox_to_anchor=(PAD / W, 0.0))
+                if leg.get_window_extent(renderer).width <= 0.95 * (W - 2 * PAD) * dpi:
+                    break
+        sup = getattr(fig, "_suptitle", None)
+        axes = [a for a in fig.axes if a.get_visible()]
+        room = 0.8 * (W - 2 * PAD) * dpi  # titles wider than the axes can be: wrapped
+        for t in [*(a.title for a in axes), *([sup] if sup is not None else [])]:
+            if t.get_text() and t.get_window_extent(renderer).width > room:
+                t.set_text(_wrap(fig, t.get_text().replace("\n", " "), room, t.get_fontsize()))
+        for _ in range(3):  # decorations depend (a little) on the axes size: iterate
+            W, H = (float(v) for v in fig.get_size_inches())
+            cap_h = cap.get_window_extent(renderer).height / dpi if cap is not None else 0.0
+            y = PAD + (cap_h + 0.06 if cap is not None else 0.0)
+            if leg is not None:
+                leg.set_bbox_to_anchor((PAD / W, y / H), transform=fig.transFigure)
+                y += leg.get_window_extent(renderer).height / dpi + 0.05
+            top = PAD
+            if sup is not None and sup.get_text():
+                sup.set_y(1 - PAD / H)
+                sup.set_va("top")
+                top += sup.get_window_extent(renderer).height / dpi + 0.04
+            if not axes:
+                return
+            inner = mpl.transforms.Bbox.union([a.get_window_extent(renderer) for a in axes])
+            outer = mpl.transforms.Bbox.union(
+                [b for b in (a.get_tightbbox(renderer) for a in axes) if b is not None])
+            d_l = max(0.0, inner.x0 - outer.x0) / dpi
+            d_r = max(0.0, outer.x1 - inner.x1) / dpi
+            d_b = max(0.0, inner.y0 - outer.y0) / dpi
+            d_t = max(0.0, outer.y1 - inner.y1) / dpi
+            bottom = y + d_b
+            need = bottom + top + d_t + min_axes_height
+            if need > H:
+                fig.set_size_inches(W, need)
+                H = need
+            fig.subplots_adjust(left=(PAD + d_l) / W, right=1 - (PAD + d_r) / W,
+                                bottom=bottom / H, top=1 - (top + d_t) / H)
+            if cap is not None:
+                cap.set_position((PAD / W, PAD / H))
+
+
+def check_figure(fig: Figure, min_font: float = MIN_FONT) -> list[str]:
+    """Problems that make ``fig`` hard to read at its size: text smaller than ``min_font``
+    points, and text, legends or axes decorations outside the figure (clipped).
+
+    Returns
+    -------
+    list of str
+        One line per problem; empty when the figure is fine.
+
+    Examples
+    --------
+    >>> fig, ax = figure("single")
+    >>> _ = ax.set_xlabel("x")
+    >>> layout(fig)
+    >>> check_figure(fig)
+    []
+    """
+    from matplotlib.text import Text
+
+    renderer = _renderer(fig)
+    fig.draw_without_rendering()
+    box = fig.bbox
+    tol = 0.5
+    problems: list[str] = []
+
+    def inside(b: Any) -> bool:
+        return bool(b.x0 >= box.x0 - tol and b.y0 >= box.y0 - tol and b.x1 <= box.x1 + tol
+                    and b.y1 <= box.y1 + tol)
+
+    for t in fig.findobj(Text):
+        if not t.get_visible() or not t.get_text().strip():
+            continue
+        if float(t.get_fontsize()) < min_font - 1e-9:
+            problems.append(f"text {t.get_text()!r} is {t.get_fontsize():g} pt "
+                            f"(< {min_font:g} pt)")
+    for t in fig.texts:
+        if t.get_visible() and t.get_text().strip() and not inside(
+                t.get_window_extent(renderer)):
+            problems.append(f"figure text {t.get_text()[:40]!r} is clipped")
+    for leg in [*fig.legends, *(a.get_legend() for a in fig.axes)]:
+        if leg is not None and not inside(leg.get_window_extent(renderer)):
+            problems.append("a legend is clipped")
+    for a in fig.axes:
+        if a.get_visible() and not inside(a.get_tightbbox(renderer)):
+            problems.append(f"axes {a.get_title() or a.get_ylabel()!r}: labels are clipped")
+    return problems
+
+
+# --------------------------------------------------------------------------- calendar helpers
+
+#: Axis label and reading of each frequency code.
+_FREQ_AXIS = {"M": "month", "W": "week (ISO, starting Monday)", "Q": "quarter", "Y": "year"}
+_FREQ_UNIT = {"M": "month", "W": "week", "Q": "quarter", "Y": "year"}
+
+
+def _freq_code(index: pd.Index) -> str:
+    """``M``, ``W``, ``Q`` or ``Y`` for a PeriodIndex (month-like text and dates: ``M``)."""
+    if isinstance(index, pd.PeriodIndex):
+        from trends.calendar import normalise_freq
+
+        return normalise_freq(index.freqstr)
+    return "M"
+
+
+def _to_periods(index: pd.Index) -> pd.PeriodIndex:
+    """Period index of a plot frame (PeriodIndex kept; dates and 'YYYY-MM' text -> months)."""
+    if isinstance(index, pd.PeriodIndex):
+        return index
+    if isinstance(index, pd.DatetimeIndex):
+        return index.to_period("M")
+    return pd.PeriodIndex(pd.Index(index).astype(str), freq="M")
 
 
 def _to_timestamps(index: pd.Index) -> pd.DatetimeIndex:
-    """Month-like index (PeriodIndex, DatetimeIndex or 'YYYY-MM' strings) -> month-start dates."""
-    if isinstance(index, pd.PeriodIndex):
-        return index.to_timestamp(how="start")
+    """Start of each period of a month-like or period index."""
     if isinstance(index, pd.DatetimeIndex):
         return index
-    return pd.PeriodIndex(pd.Index(index).astype(str), freq="M").to_timestamp(how="start")
+    return _to_periods(index).to_timestamp(how="start")
+
+
+def period_label(period: pd.Period) -> str:
+    """How a period is written in figures: ``2021-08``, ``2021Q3``, ``2021``, ``2021-W31``.
+
+    Examples
+    --------
+    >>> period_label(pd.Period("2021-08-02", "W-SUN"))
+    '2021-W31'
+    >>> period_label(pd.Period("2021", "Y"))
+    '2021'
+    """
+    from trends.calendar import normalise_freq
+
+    if normalise_freq(period.freqstr) == "W":
+        iso = period.start_time.isocalendar()
+        return f"{iso[0]}-W{iso[1]:02d}"
+    return str(period)
+
+
+def _as_period(value: Any, code: str = "M") -> pd.Period:
+    """An interruption date as a Period of frequency ``code`` (a Period of another frequency:
+    the period of ``code`` that contains its first day)."""
+    from trends.calendar import FREQUENCIES, normalise_freq, to_period
+
+    if isinstance(value, pd.Period):
+        if normalise_freq(value.freqstr) == code:
+            return value
+        return pd.Period(value.start_time, freq=FREQUENCIES[code])
+    if isinstance(value, pd.Timestamp):
+        return pd.Period(value, freq=FREQUENCIES[code])
+    return to_period(value, code, what="interruption")
 
 
 def _month(value: str | pd.Period | pd.Timestamp) -> pd.Timestamp:
     return pd.Period(value, freq="M").to_timestamp(how="start")
 
 
-def _as_period(value: str | pd.Period | pd.Timestamp) -> pd.Period:
-    """An interruption date as a Period (Periods keep their frequency; text is a month)."""
-    return value if isinstance(value, pd.Period) else pd.Period(value, freq="M")
+def _bound(value: Any, code: str, end: bool) -> pd.Timestamp:
+    """A window bound as a time: a day (``2021-11-09``) is that day, anything else the
+    period of ``code`` it names; an end bound is the end of its day or period (inclusive)."""
+    import re
+
+    text = str(value).strip()
+    if isinstance(value, pd.Timestamp) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        day = pd.Timestamp(value).normalize()
+        return day + pd.Timedelta(days=1) if end else day
+    per = value if isinstance(value, pd.Period) else _as_period(text, code)
+    return (per + 1).start_time if end else per.start_time
 
 
 def _mark_interruptions(ax: Axes, interruptions: Mapping[str, Any] | None, label: bool = True,
-                        ymax_frac: float = 0.98) -> None:
+                        ymax_frac: float = 0.98, code: str = "M") -> None:
     if not interruptions:
         return
-    items = sorted(((n, _as_period(w)) for n, w in interruptions.items()), key=lambda kv: kv[1])
+    items = sorted(((n, _as_period(w, code)) for n, w in interruptions.items()),
+                   key=lambda kv: kv[1])
+    lo, hi = (mdates.num2date(v).replace(tzinfo=None) for v in ax.get_xlim())
+    span = (hi - lo).total_seconds() or 1.0
     for i, (name, when) in enumerate(items):
-        x = when.start_time  # the line sits at the start of the interruption's first period
+        x = when.start_time  # the line sits at the start of the new regime's first period
         ax.axvline(x, color=OKABE_ITO["black"], linestyle=LINESTYLES[1 + i % 3], linewidth=0.8,
                    zorder=1)
         if label:
-            # alternate label heights so two close interruptions do not overlap, and put the
-            # label of the first of a close pair (< 12 months apart) left of its line, so it
-            # does not run across the next line
-            y = ymax_frac - 0.09 * (i % 2)
+            # alternate label heights so two close interruptions do not overlap; a label runs
+            # left of its line when the next line is close (less than a tenth of the axis
+            # away) or the line is in the right third of the axis
+            y = ymax_frac - 0.11 * (i % 2)
             nxt = items[i + 1][1] if i + 1 < len(items) else None
-            close = nxt is not None and (
-                nxt.asfreq("M", how="start") - when.asfreq("M", how="start")).n < 12
-            text = f"{name.replace('_', ' ')}\n{when}"
-            if close:
+            close = nxt is not None and (nxt.start_time - x).total_seconds() < 0.1 * span
+            right_side = (x - lo).total_seconds() > 0.67 * span
+            text = f"{plain(name.replace('_', ' '))}\n{period_label(when)}"
+            if close or right_side:
                 ax.text(x, y, text.replace("\n", " \n") + " ", transform=ax.get_xaxis_transform(),
-                        ha="right", va="top", fontsize=6.0, multialignment="right")
+                        ha="right", va="top", fontsize=MIN_FONT, multialignment="right")
             else:
                 ax.text(x, y, " " + text.replace("\n", "\n "),
-                        transform=ax.get_xaxis_transform(), ha="left", va="top", fontsize=6.0)
+                        transform=ax.get_xaxis_transform(), ha="left", va="top",
+                        fontsize=MIN_FONT)
 
 
-def _shade_gaps(ax: Axes, dates: pd.DatetimeIndex, missing: np.ndarray, label: str | None) -> None:
-    """Grey spans over runs of missing months (one legend entry at most)."""
+#: Fill colours of shaded windows (light, in order).
+WINDOW_COLOURS: tuple[str, ...] = (OKABE_ITO["sky_blue"], OKABE_ITO["yellow"],
+                                   OKABE_ITO["reddish_purple"], OKABE_ITO["bluish_green"])
+
+
+def _shade_windows(ax: Axes, windows: Mapping[str, tuple[Any, Any]] | None,
+                   code: str = "M") -> None:
+    """Shade each ``name: (start, end)`` window (inclusive; days or periods), one legend
+    entry each: ``name (start to end)``."""
+    for i, (name, (start, end)) in enumerate((windows or {}).items()):
+        a, b = _bound(start, code, False), _bound(end, code, True)
+        if b <= a:
+            raise SpecificationError(f"window {name!r}: end {end} is before start {start}")
+        ax.axvspan(a, b, color=WINDOW_COLOURS[i % len(WINDOW_COLOURS)], alpha=0.3, linewidth=0,
+                   zorder=0, label=f"{name.replace('_', ' ')} ({start} to {end})")
+
+
+def _shade_gaps(ax: Axes, periods: pd.Index, missing: np.ndarray, label: str | None) -> None:
+    """Grey spans over runs of missing periods (one legend entry at most)."""
     first = True
     idx = np.flatnonzero(missing)
     if idx.size == 0:
         return
+    pidx = _to_periods(periods)
     runs = np.split(idx, np.flatnonzero(np.diff(idx) != 1) + 1)
     for run in runs:
-        start = dates[run[0]]
-        end = dates[run[-1]] + pd.offsets.MonthBegin(1)
+        start = pidx[run[0]].start_time
+        end = (pidx[run[-1]] + 1).start_time
         ax.axvspan(start, end, color=GAP_COLOUR, linewidth=0, zorder=0,
                    label=label if first else None)
         first = False
 
 
-def _date_axis(ax: Axes) -> None:
-    ax.xaxis.set_major_locator(mdates.YearLocator())
+def _nice_step(n: float, most: int = 7) -> int:
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500):
+        if n / step <= most:
+            return step
+    return 1000
+
+
+def _date_axis(ax: Axes, periods: pd.Index | None = None, code: str = "M") -> None:
+    """Readable date ticks for the frequency and span: years (every 1, 2, 5... so at most
+    seven labels), or months for short monthly/weekly/quarterly series."""
+    if periods is None or len(periods) == 0:
+        ax.xaxis.set_major_locator(mdates.YearLocator())
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
+        return
+    pidx = _to_periods(periods)
+    years = (pidx[-1].end_time - pidx[0].start_time).days / 365.25
+    if years < 2.5 and code != "Y":  # months: at most seven labels
+        months = max(1, int(round(years * 12)))
+        step = next(s for s in (1, 2, 3, 4, 6, 12) if months / s <= 7)
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=range(1, 13, step)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        ax.xaxis.set_minor_locator(mdates.MonthLocator())
+        return
+    step = _nice_step(years)
+    ax.xaxis.set_major_locator(mdates.YearLocator(base=step))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
+    if step > 1:
+        ax.xaxis.set_minor_locator(mdates.YearLocator(base=1))
+    elif code in ("M", "W", "Q"):
+        ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
+
+
+# --------------------------------------------------------------------------- panels
 
 
 def _full_months(start: Any, end: Any) -> pd.PeriodIndex:
@@ -328,28 +645,155 @@ def monthly_wide(panel: pd.DataFrame, columns: str = "source", *, start: Any = N
 # --------------------------------------------------------------------------- plots
 
 
-def plot_its(results: Any, ax: Axes | None = None, *,
-             interruptions: Mapping[str, str] | None = None,
-             title: str | None = None, ylabel: str = "attacks per month",
-             source: str | None = None, version: str | None = None,
-             width: str | float = "double") -> tuple[Figure, Axes]:
-    """Observed counts, fitted segments and the no-interruption counterfactual with its CI band.
+def fit_counts(results: Any) -> dict[str, int]:
+    """``{"periods": P, "observed": O, "used": U}``: calendar periods of the plotted series,
+    periods with an observed outcome, and periods the model used."""
+    data = results.plot_data() if hasattr(results, "plot_data") else results
+    obs = data["observed"].to_numpy(dtype=float)
+    used = (int(np.asarray(data["used"], dtype=bool).sum()) if "used" in data.columns
+            else int(np.isfinite(obs).sum()))
+    return {"periods": len(data), "observed": int(np.isfinite(obs).sum()), "used": used}
+
+
+def model_label(results: Any) -> str:
+    """The fitted model in words, from its specification, e.g. ``"negative binomial (NB2)
+    ITS, level+slope at takeover (2021-08)"`` (family display name from the
+    :class:`~trends.families.Family` object; structural models name their trend)."""
+    spec = getattr(results, "spec", None)
+    design = getattr(results, "design", None)
+    if spec is None or design is None:
+        return "ITS model"
+    fam_obj = getattr(results, "_family", None)
+    if getattr(spec, "trend", None) is not None and fam_obj is None:
+        model = f"structural time-series model (trend: {spec.trend.name})"
+    else:
+        model = f"{fam_obj.display_name if fam_obj is not None else 'ITS'} ITS"
+        if getattr(spec, "errors", None) is not None:
+            p, q = spec.errors
+            model += f" with ARMA({p},{q}) errors"
+    ints = getattr(design, "interruptions", {}) or {}
+    changes = getattr(design, "changes", {}) or {}
+    if ints:
+        model += "; " + ", ".join(
+            f"{'+'.join(changes.get(n, ())) or 'change'} at {n.replace('_', ' ')} "
+            f"({period_label(p)})" for n, p in ints.items())
+    covs = list(_spec_value(spec, "covariates") or [])
+    if covs:
+        model += "; covariates " + ", ".join(map(str, covs))
+    offset = _spec_value(spec, "offset")
+    if offset:
+        model += f"; offset log({offset})"
+    return model
+
+
+def _spec_value(spec: Any, name: str) -> Any:
+    """A constructor argument of a specification, ``None`` when it has none of that name."""
+    try:
+        return spec.get(name)
+    except (KeyError, AttributeError):
+        return None
+
+
+def fit_caption(results: Any, *, source: str | None = None, definitions: str | None = None,
+                version: str | None = None, band: bool = True) -> str:
+    """Caption of a fitted model built from its specification: source, model (family display
+    name, interruptions and their changes), covariance (:meth:`CovSpec.describe`), periods
+    observed and used, the band shown, the caller's definitions and the data version.
 
     Parameters
     ----------
-    results : ITSResults or DataFrame
+    results : ITSResults or StructuralResults
+        The fit.
+    source : str, optional
+        Where the data come from.
+    definitions : str, optional
+        What the series counts (e.g. how an event is defined), given by the caller.
+    version : str, optional
+        Data version (e.g. :func:`data_version`).
+    band : bool
+        Say what the shaded band is.
+
+    Returns
+    -------
+    str
+    """
+    parts = []
+    if source:
+        parts.append(f"Source: {source}.")
+    parts.append(f"Model: {model_label(results)}.")
+    spec = getattr(results, "spec", None)
+    cov = getattr(spec, "cov_spec", None)
+    if cov is not None:
+        parts.append(f"Standard errors: {cov.describe()}.")
+    data = results.plot_data() if hasattr(results, "plot_data") else results
+    code = _freq_code(data.index)
+    n = fit_counts(results)
+    unit = _FREQ_UNIT[code]
+    parts.append(f"{n['observed']} of {n['periods']} {unit}s observed, {n['used']} used.")
+    alpha = getattr(spec, "alpha", None)
+    if band and alpha is not None:
+        parts.append(f"Band: {100 * (1 - float(alpha)):g}% interval of the counterfactual.")
+    if definitions:
+        parts.append(definitions.rstrip(".") + ".")
+    if version:
+        parts.append(f"Data version {version}.")
+    return " ".join(parts)
+
+
+def its_labels(results: Any, data: pd.DataFrame | None = None) -> dict[str, str]:
+    """Default axis labels of :func:`plot_its`, from the results: ``ylabel`` = the outcome per
+    period for count families (``"y per month"``), the outcome otherwise; ``xlabel`` = the
+    period (``"month"``, ``"week (ISO, starting Monday)"``, ``"quarter"``, ``"year"``)."""
+    if data is None:
+        data = results.plot_data() if hasattr(results, "plot_data") else results
+    code = _freq_code(data.index)
+    spec = getattr(results, "spec", None)
+    outcome = _spec_value(spec, "outcome") if spec is not None else None
+    if outcome is None:
+        outcome = data.attrs.get("outcome", "outcome")
+    fam = getattr(results, "_family", None)
+    counts = fam.counts if fam is not None else data.attrs.get("counts", True)
+    ylabel = f"{outcome} per {_FREQ_UNIT[code]}" if counts else str(outcome)
+    return {"ylabel": ylabel, "xlabel": _FREQ_AXIS[code]}
+
+
+def plot_its(results: Any, ax: Axes | None = None, *,
+             interruptions: Mapping[str, Any] | None = None,
+             windows: Mapping[str, tuple[Any, Any]] | None = None,
+             title: str | None = None, ylabel: str | None = None, xlabel: str | None = None,
+             source: str | None = None, version: str | None = None,
+             definitions: str | None = None, caption: str | bool | None = None,
+             width: str | float = "double", height: float | None = None
+             ) -> tuple[Figure, Axes]:
+    """Observed counts, fitted segments and the no-interruption counterfactual with its band.
+
+    Parameters
+    ----------
+    results : ITSResults, StructuralResults or DataFrame
         A fitted result (its ``plot_data()`` is used) or a frame shaped like it: indexed by the
-        full calendar period, with columns ``observed, fitted, fitted_low, fitted_high,
-        counterfactual, counterfactual_low, counterfactual_high, segment``.
+        full calendar (a PeriodIndex of months, ISO weeks, quarters or years), with columns
+        ``observed, fitted, counterfactual, segment`` and optionally ``fitted_low,
+        fitted_high, counterfactual_low, counterfactual_high, used``.
     ax : Axes, optional
-        Draw into this axes; a new figure is made otherwise.
-    interruptions : mapping name -> 'YYYY-MM', optional
-        Default: ``results.interruptions`` if present, else the first period of each segment
-        after the first.
-    title, ylabel : str
-        Title and y-axis label (with units).
-    source, version : str, optional
-        Caption line: data source and version.
+        Draw into this axes (no layout or caption then); a new figure is made otherwise.
+    interruptions : mapping name -> date, optional
+        Default: the fitted interruptions (``results.design.interruptions``), else the first
+        period of each segment after the first. Each line sits at the start of the first
+        period of the new regime, whatever the frequency.
+    windows : mapping name -> (start, end), optional
+        Periods to shade (inclusive), e.g. ``{"ceasefire": ("2021-11-09", "2021-12-09")}``;
+        bounds are days (``YYYY-MM-DD``) or periods of the series' frequency.
+    title, ylabel, xlabel : str, optional
+        Default labels come from the results (:func:`its_labels`).
+    source, version, definitions : str, optional
+        Caption parts (:func:`fit_caption`).
+    caption : str or bool, optional
+        The caption text; ``False`` for none; default: built by :func:`fit_caption` for a
+        fitted result, or ``"Source: ..."`` for a frame when ``source`` is given.
+    width : "single", "double" or inches
+        ``"single"`` (3.5 in) gives the one-column version.
+    height : float, optional
+        Figure height in inches.
 
     Returns
     -------
@@ -360,23 +804,32 @@ def plot_its(results: Any, ax: Axes | None = None, *,
     missing_cols = required - set(data.columns)
     if missing_cols:
         raise SpecificationError(f"plot data lacks columns {sorted(missing_cols)}")
+    code = _freq_code(data.index)
     if interruptions is None:
         interruptions = _interruption_periods(results, data)
-    dates = _to_timestamps(data.index)
-    fig, ax = _figure_for(ax, width)
+    labels = its_labels(results, data)
+    periods = _to_periods(data.index)
+    dates = periods.to_timestamp(how="start")
+    own = ax is None
+    single = _width_inches(width) <= SINGLE_COLUMN
+    fig, ax = _figure_for(ax, width, height if height is not None else (
+        2.9 if single else 3.2))
     with style():
         obs = data["observed"].to_numpy(dtype=float)
-        _shade_gaps(ax, dates, np.isnan(obs), "no data")
+        _shade_gaps(ax, periods, np.isnan(obs), "no data")
+        _shade_windows(ax, windows, code)
         segments = data["segment"].astype(str).to_numpy()
         seg_labels = list(dict.fromkeys(segments))
         first_seg = seg_labels[0]
         cf = data["counterfactual"].to_numpy(dtype=float)
         post = segments != first_seg
+        level = 1 - float(getattr(getattr(results, "spec", None), "alpha", 0.05) or 0.05)
         if {"counterfactual_low", "counterfactual_high"} <= set(data.columns):
             lo = data["counterfactual_low"].to_numpy(dtype=float)
             hi = data["counterfactual_high"].to_numpy(dtype=float)
             ax.fill_between(dates[post], lo[post], hi[post], color=OKABE_ITO["orange"],
-                            alpha=0.25, linewidth=0, label="counterfactual 95% CI", zorder=1)
+                            alpha=0.25, linewidth=0, label=f"counterfactual {100 * level:g}% CI",
+                            zorder=1)
         ax.plot(dates[post], cf[post], color=OKABE_ITO["vermillion"], linestyle="--",
                 label="counterfactual (no interruption)", zorder=2)
         fitted = data["fitted"].to_numpy(dtype=float)
@@ -384,38 +837,62 @@ def plot_its(results: Any, ax: Axes | None = None, *,
             m = segments == seg
             ax.plot(dates[m], fitted[m], color=OKABE_ITO["blue"], linestyle="-", zorder=3,
                     label="fitted" if k == 0 else None)
-        ax.plot(dates, obs, linestyle="none", marker="o", markersize=2.8,
-                color=OKABE_ITO["black"], label="observed", zorder=4)
-        _mark_interruptions(ax, interruptions)
-        _date_axis(ax)
-        ax.set_xlabel("month")
-        ax.set_ylabel(plain(ylabel))
-        ax.set_ylim(0, np.nanmax(np.r_[obs, fitted, cf, 1.0]) * 1.25)  # room for the labels
+        ax.plot(dates, obs, linestyle="none", marker="o", markersize=2.8 if len(obs) < 400
+                else 1.5, color=OKABE_ITO["black"], label="observed", zorder=4)
+        pad = 0.5 * (dates[1] - dates[0]) if len(dates) > 1 else pd.Timedelta(days=15)
+        ax.set_xlim(dates[0] - pad, (periods[-1] + 1).start_time - pad)
+        _mark_interruptions(ax, interruptions, code=code)
+        _date_axis(ax, periods, code)
+        ax.set_xlabel(plain(xlabel if xlabel is not None else labels["xlabel"]))
+        ax.set_ylabel(plain(ylabel if ylabel is not None else labels["ylabel"]))
+        top = np.nanmax(np.r_[obs, fitted, cf, 1.0])
+        ax.set_ylim(min(0.0, float(np.nanmin(np.r_[obs, fitted, cf, 0.0])) * 1.1), top * 1.3)
         if title:
             ax.set_title(plain(title))
-        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.16), ncols=5, fontsize=6.0)
-        if source:
-            caption(fig, caption_text(source, version))
-        fig.subplots_adjust(bottom=0.3, top=0.9)
+        if not own:
+            return fig, ax
+        if caption is None:
+            if hasattr(results, "plot_data"):
+                text: str | None = fit_caption(results, source=source, definitions=definitions,
+                                               version=version)
+            elif source:
+                text = caption_text(source, version)
+            else:
+                text = None
+        else:
+            text = caption if isinstance(caption, str) and caption else None
+        entries = list(zip(*ax.get_legend_handles_labels(), strict=True))
+        first = ("observed", "fitted", "counterfactual (no interruption)")
+        entries.sort(key=lambda e: first.index(e[1]) if e[1] in first else len(first))
+        layout(fig, legend=entries, caption=text)
     return fig, ax
 
 
+def _width_inches(width: str | float) -> float:
+    if isinstance(width, str):
+        return {"single": SINGLE_COLUMN, "double": DOUBLE_COLUMN}.get(width, DOUBLE_COLUMN)
+    return float(width)
+
+
 def _interruptions_of(results: Any, data: pd.DataFrame) -> dict[str, str]:
-    """Interruption name -> 'YYYY-MM' (see :func:`_interruption_periods`)."""
-    return {k: str(v) for k, v in _interruption_periods(results, data).items()}
+    """Interruption name -> period label (see :func:`_interruption_periods`)."""
+    return {k: period_label(v) for k, v in _interruption_periods(results, data).items()}
 
 
 def _interruption_periods(results: Any, data: pd.DataFrame) -> dict[str, pd.Period]:
-    named = getattr(results, "interruptions", None)
+    code = _freq_code(data.index)
+    design = getattr(results, "design", None)
+    named = getattr(design, "interruptions", None) if design is not None else None
+    if not named:
+        named = getattr(results, "interruptions", None)
     if named is None and getattr(results, "spec", None) is not None:
         named = getattr(results.spec, "interruptions", None)
     if isinstance(named, Mapping) and named:
-        return {str(k): _as_period(v) for k, v in named.items()}
+        return {str(k): _as_period(v, code) for k, v in named.items()}
     seg = data["segment"].astype(str)
     starts = seg.ne(seg.shift()) & seg.shift().notna()
-    idx = data.index[starts.to_numpy()]
-    months = pd.PeriodIndex(_to_timestamps(idx), freq="M")
-    return {name: m for name, m in zip(seg[starts].tolist(), months, strict=True)}
+    periods = _to_periods(data.index)[starts.to_numpy()]
+    return {name: p for name, p in zip(seg[starts].tolist(), periods, strict=True)}
 
 
 def _figure_for(ax: Axes | None, width: str | float, height: float | None = None
@@ -478,23 +955,25 @@ def plot_series(panel: pd.DataFrame, *, measures: Sequence[str] = ("attacks", "k
             ax.set_ylim(0, np.nanmax(np.r_[wide.to_numpy(dtype=float).ravel(), 1.0]) * 1.2)
             _date_axis(ax)
         handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.3 / height),
-                   ncols=6)
         axes[-1].set_xlabel("month")
         where = f"{region.replace('_', ' ')}, group: {group}"
-        fig.suptitle(title or f"Monthly militant attacks and casualties ({where})", fontsize=9)
-        caption(fig, caption_text(source_label or ", ".join(sources), version))
-        fig.subplots_adjust(bottom=0.6 / height, top=1 - 0.75 / height, hspace=0.12)
+        fig.suptitle(plain(title or f"Monthly {', '.join(measures)} ({where})"), fontsize=9)
+        fig.subplots_adjust(hspace=0.12)
+        layout(fig, legend=list(zip(handles, labels, strict=True)),
+               caption=caption_text(source_label or ", ".join(sources), version),
+               min_axes_height=1.0 * len(measures))
     return fig, axes
 
 
 def plot_coverage(panel: pd.DataFrame, *, measure: str = "attacks", region: str = NATIONAL,
                   group: str = ALL_GROUPS, start: Any = "2019-01", end: Any = "2023-12",
                   title: str | None = None, version: str | None = None,
-                  width: str | float = "double") -> tuple[Figure, Axes]:
+                  width: str | float = "double", source: str | None = None,
+                  interruptions: Mapping[str, Any] | None = None) -> tuple[Figure, Axes]:
     """Month x source heat map: filled where the source gives a value, blank where it does not.
 
-    The count of covered months per source is written at the right of each row.
+    The count of covered months per source is written at the right of each row; ``source``
+    (caption) and ``interruptions`` (unlabelled lines) are optional.
     """
     sub = _select(panel, region=region, group=group, measure=measure)
     wide = monthly_wide(sub, "source", start=start, end=end) if not sub.empty else None
@@ -515,15 +994,15 @@ def plot_coverage(panel: pd.DataFrame, *, measure: str = "attacks", region: str 
         _date_axis(ax)
         for i in range(len(wide.columns)):
             ax.text(1.01, 1 - (i + 0.5) / n_src, f"{int(present[i].sum())}/{n_mon}",
-                    transform=ax.transAxes, va="center", fontsize=6.5)
+                    transform=ax.transAxes, va="center", fontsize=MIN_FONT)
         ax.set_xlabel("month (filled = value published; blank = no figure found)")
         ax.set_title(plain(title or f"Coverage of monthly {measure} by source "
                            f"({region.replace('_', ' ')}, group: {group})"))
         for side in ("top", "right"):
             ax.spines[side].set_visible(True)
-        caption(fig, caption_text("published PIPS, PICSS, CRSS and SATP figures", version))
-        _mark_interruptions(ax, DEFAULT_INTERRUPTIONS, label=False)
-        fig.subplots_adjust(bottom=0.3 if n_src < 4 else 0.2, top=0.86, right=0.9, left=0.12)
+        _mark_interruptions(ax, interruptions, label=False)
+        layout(fig, caption=caption_text(source, version) if source else None,
+               min_axes_height=0.25 * n_src + 0.3)
     return fig, ax
 
 
@@ -554,8 +1033,8 @@ def disagreement_frame(values: pd.DataFrame, *, by: str = "source", period: str 
 
 def plot_disagreement(values: pd.DataFrame, *, by: str = "source", period: str = "period",
                       value: str = "value", ylabel: str = "attacks", title: str | None = None,
-                      version: str | None = None, width: str | float = "double"
-                      ) -> tuple[Figure, Axes]:
+                      version: str | None = None, width: str | float = "double",
+                      source: str | None = None) -> tuple[Figure, Axes]:
     """Where sources disagree and by how much: per period, each source's value and the range.
 
     ``values`` is long: one row per ``period`` x ``by`` with ``value``. Periods where only one
@@ -581,26 +1060,29 @@ def plot_disagreement(values: pd.DataFrame, *, by: str = "source", period: str =
                         marker=MARKERS[i % 8], color=PALETTE[i % len(PALETTE)], label=plain(src),
                         zorder=2)
             for xi, (hi, rel) in enumerate(zip(table["max"], table["rel_spread"], strict=True)):
-                ax.text(xi, hi, f"{100 * rel:.0f}%", ha="center", va="bottom", fontsize=5.5)
+                ax.text(xi, hi, f"{100 * rel:.0f}%", ha="center", va="bottom", fontsize=MIN_FONT)
             ax.set_xticks(x, periods, rotation=90 if len(periods) > 12 else 0)
-            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), ncols=1)
             ax.set_ylim(0, float(table["max"].max()) * 1.15)
         ax.set_xlabel(period)
         ax.set_ylabel(plain(ylabel))
         ax.set_title(plain(title or f"Disagreement between sources ({ylabel})"))
-        caption(fig, caption_text("published figures; label = (max - min) / max", version))
-        fig.subplots_adjust(bottom=0.3 if len(table) > 12 else 0.22, right=0.85)
+        handles, labels = ax.get_legend_handles_labels()
+        layout(fig, legend=list(zip(handles, labels, strict=True)),
+               caption=caption_text(source or "published figures", version)
+               + " Label above each bar: (max - min) / max.")
     return fig, ax
 
 
 def plot_annual(periods: pd.DataFrame, *, measure: str = "attacks", region: str = NATIONAL,
                 group: str = ALL_GROUPS, period: str = "period", start: int | None = 2014,
                 end: int | None = None, title: str | None = None, version: str | None = None,
-                width: str | float = "single") -> tuple[Figure, Axes]:
+                width: str | float = "single", source: str | None = None,
+                highlight: Mapping[str, int] | None = None) -> tuple[Figure, Axes]:
     """Annual totals by source: one line with markers per source, broken where a year is missing.
 
     ``periods`` is long with ``period`` (``YYYY`` rows are used), ``region, group, measure,
-    source, value``.
+    source, value``; ``highlight`` shades years (``{"2021 (takeover)": 2021}``), ``source``
+    names the data in the caption.
     """
     sub = _select(periods, region=region, group=group, measure=measure)
     sub = sub[sub[period].astype(str).str.fullmatch(r"\d{4}")]
@@ -621,16 +1103,17 @@ def plot_annual(periods: pd.DataFrame, *, measure: str = "attacks", region: str 
         for i, col in enumerate(wide.columns):
             ax.plot(wide.index, wide[col].to_numpy(dtype=float), marker=MARKERS[i % 8],
                     linestyle=LINESTYLES[i % 4], color=PALETTE[i % len(PALETTE)], label=plain(col))
-        ax.axvspan(2021 - 0.5, 2021 + 0.5, color=GAP_COLOUR, linewidth=0, zorder=0,
-                   label="2021 (takeover)")
+        for label, year in (highlight or {}).items():
+            ax.axvspan(year - 0.5, year + 0.5, color=GAP_COLOUR, linewidth=0, zorder=0,
+                       label=plain(label))
         ax.set_xlabel("year")
         ax.set_ylabel(f"{measure} per year")
         ax.set_ylim(bottom=0)
         ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
         ax.set_title(plain(title or f"Annual {measure} by source"))
-        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.2), ncols=3, fontsize=6.0)
-        caption(fig, caption_text("published annual reports", version))
-        fig.subplots_adjust(bottom=0.36, left=0.16)
+        handles, labels = ax.get_legend_handles_labels()
+        layout(fig, legend=list(zip(handles, labels, strict=True)),
+               caption=caption_text(source, version) if source else None)
     return fig, ax
 
 
@@ -646,7 +1129,8 @@ def plot_forest(table: pd.DataFrame, *, estimate: str, low: str, high: str, labe
                 reference: float = 1.0, xlabel: str = "rate ratio (95% CI)",
                 title: str | None = None, highlight: Sequence[str] = (),
                 version: str | None = None, log: bool = True,
-                width: str | float = "double") -> tuple[Figure, Axes]:
+                width: str | float = "double", source: str | None = None
+                ) -> tuple[Figure, Axes]:
     """Forest plot: one row per model with the estimate and its CI, a line at ``reference``.
 
     Rows with a missing estimate are listed with the text "not estimable". Rows named in
@@ -662,7 +1146,7 @@ def plot_forest(table: pd.DataFrame, *, estimate: str, low: str, high: str, labe
             colour = OKABE_ITO["vermillion"] if main else OKABE_ITO["blue"]
             if pd.isna(r[estimate]):
                 ax.text(0.01, yi, "not estimable", transform=ax.get_yaxis_transform(),
-                        va="center", fontsize=6, color="#666666")
+                        va="center", fontsize=MIN_FONT, color="#666666")
                 continue
             ax.plot([r[low], r[high]], [yi, yi], color=colour, linewidth=1.2)
             ax.plot([r[estimate]], [yi], marker="s" if main else "o", color=colour,
@@ -680,6 +1164,6 @@ def plot_forest(table: pd.DataFrame, *, estimate: str, low: str, high: str, labe
         ax.set_xlabel(plain(xlabel))
         if title:
             ax.set_title(plain(title))
-        caption(fig, caption_text("PICSS/PIPS published figures; trends ITS models", version))
-        fig.subplots_adjust(left=0.32, bottom=max(0.08, 0.5 / (0.8 + 0.2 * n)), top=0.93)
+        layout(fig, caption=caption_text(source, version) if source else None,
+               min_axes_height=0.16 * n + 0.3)
     return fig, ax

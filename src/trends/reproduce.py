@@ -158,6 +158,8 @@ STAGES: list[Stage] = [
     Stage("clean", stage_clean, "clean data/raw into data/processed (panel, audit, ...)"),
     Stage("models", _deferred("stage_models"),
           "fit the main and robustness ITS models; coefficient tables -> results/"),
+    Stage("study", _deferred("stage_study"),
+          "estimands, calibration, sources, structural (issue 14) -> results/"),
     Stage("figures", _deferred("stage_figures"), "every figure -> figures/ (PNG, SVG)"),
     Stage("tables", _deferred("stage_tables"),
           "effects, robustness, claims, coverage ... -> results/ (CSV, MD, TeX)"),

@@ -513,6 +513,26 @@ class ITSResults:
         out["used"] = d.used[rows]
         return out
 
+    def plot(self, ax: Any = None, **kwargs: Any) -> tuple[Any, Any]:
+        """Observed series, fitted segments and the counterfactual with its band:
+        :func:`trends.plot.plot_its` of these results, labels (outcome, unit, frequency)
+        taken from the results unless given; keywords as there (``width="single"`` for the
+        one-column version, ``windows=``, ``source=``, ``definitions=``...).
+
+        Returns
+        -------
+        (Figure, Axes)
+
+        Examples
+        --------
+        >>> fig, ax = _example().plot()
+        >>> ax.get_ylabel(), ax.get_xlabel()
+        ('y per month', 'month')
+        """
+        from trends.plot import plot_its
+
+        return plot_its(self, ax, **kwargs)
+
     def effects(
         self, horizons: Sequence[int] = (0, 6, 12), alpha: float | None = None
     ) -> pd.DataFrame:

@@ -642,13 +642,11 @@ class StructuralResults:
         lines += ["\\bottomrule", "\\end{tabular}", "\\end{table}"]
         return "\n".join(lines) + "\n"
 
-    def plot(self, ax: Any = None, *, title: str | None = None, ylabel: str | None = None,
-             source: str | None = None, version: str | None = None,
-             width: str | float = "double") -> tuple[Any, Any]:
-        """Observed series, fitted signal and counterfactual with its simulated band
-        (:func:`trends.plot.plot_its`; Figure API, returns ``(fig, ax)``)."""
+    def plot(self, ax: Any = None, **kwargs: Any) -> tuple[Any, Any]:
+        """Observed series, fitted signal and counterfactual with its simulated band:
+        :func:`trends.plot.plot_its` of these results (labels from the results unless given;
+        keywords as there, e.g. ``width="single"``, ``windows=``, ``source=``); Figure API,
+        returns ``(fig, ax)``."""
         from trends.plot import plot_its
 
-        label = ylabel or f"{self._spec.get('outcome')} per period"
-        return plot_its(self, ax, title=title, ylabel=label, source=source, version=version,
-                        width=width)
+        return plot_its(self, ax, **kwargs)

@@ -475,18 +475,31 @@ def _admissible(problem: BreakProblem, placements: np.ndarray, min_segment: int)
     return increasing & np.all(counts >= min_segment, axis=1)
 
 
-def plot_grid(grid: pd.DataFrame, ax: Any = None, *, criterion: str = "aic") -> tuple[Any, Any]:
+def plot_grid(grid: pd.DataFrame, ax: Any = None, *, criterion: str = "aic",
+              hypothesised: Any = None, title: str | None = None, caption: str | None = None,
+              width: str | float = "double") -> tuple[Any, Any]:
     """Plot a break-date grid: the criterion against the date (one break) or a heat map (two).
+
+    The best placement (lowest criterion) and, when given, the hypothesised one are marked and
+    named in the legend, so a reader sees how far the data's preferred date is from the one
+    the analysis assumed.
 
     Parameters
     ----------
     grid
         Output of :func:`break_date_grid`.
     ax
-        Matplotlib axes to draw on (a new figure otherwise).
+        Matplotlib axes to draw on (a new figure otherwise; no layout or caption then).
     criterion
         Column to show relative to its minimum: ``"aic"``, ``"bic"`` or ``"llf"`` (shown as
         ``max(llf) - llf``).
+    hypothesised
+        The hypothesised placement: a period label (``"2021-08"``) or Period for one break,
+        a pair for two.
+    title, caption
+        Title (default ``"Break-date grid (N placements)"``) and caption under the figure.
+    width
+        ``"single"`` (3.5 in, the one-column version), ``"double"`` or inches.
 
     Returns
     -------
@@ -504,48 +517,95 @@ def plot_grid(grid: pd.DataFrame, ax: Any = None, *, criterion: str = "aic") -> 
     values = grid[criterion].to_numpy(dtype=float)
     delta = values.max() - values if criterion == "llf" else values - np.nanmin(values)
     label = f"Δ{criterion.upper()} from best" if criterion != "llf" else "log-likelihood below best"
+    hyp = _hypothesised(hypothesised, len(breaks))
     with plot.style():  # the figure style of trends.plot (Figure API, no pyplot state)
-        fig, ax = plot.figure(plot.DOUBLE_COLUMN, 4.5) if ax is None else (ax.figure, ax)
-        _draw_grid(grid, ax, fig, breaks, delta, label)
+        own = ax is None
+        if own:
+            w = plot._width_inches(width)
+            fig, ax = plot.figure(w, 2.8 if w <= plot.SINGLE_COLUMN else 3.4)
+        else:
+            fig = ax.figure
+        _draw_grid(grid, ax, fig, breaks, delta, label, hyp, criterion)
+        ax.set_title(plot.plain(title) if title else f"Break-date grid ({len(grid)} placements)")
+        if own:
+            handles, labels = ax.get_legend_handles_labels()
+            plot.layout(fig, legend=list(zip(handles, labels, strict=True)), caption=caption)
     return fig, ax
 
 
+def _hypothesised(value: Any, n_breaks: int) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    items = (value,) if n_breaks == 1 and not isinstance(value, tuple | list) else tuple(value)
+    if len(items) != n_breaks:
+        raise SpecificationError(f"hypothesised must give {n_breaks} break(s) (saw {value!r})")
+    from trends.plot import period_label
+
+    return tuple(period_label(v) if isinstance(v, pd.Period) else str(v) for v in items)
+
+
 def _draw_grid(grid: pd.DataFrame, ax: Any, fig: Any, breaks: list[str], delta: np.ndarray,
-               label: str) -> None:
+               label: str, hyp: tuple[str, ...] | None = None, criterion: str = "aic"
+               ) -> None:
+    from trends.plot import MIN_FONT, OKABE_ITO
+
+    best = int(np.nanargmin(delta))
+    crit = criterion.upper() if criterion != "llf" else "log-likelihood"
+    best_name = " / ".join(str(grid[b].iloc[best]) for b in breaks)
+    best_label = f"best ({'lowest' if criterion != 'llf' else 'highest'} {crit}): {best_name}"
+    hyp_label = f"hypothesised: {' / '.join(hyp)}" if hyp else None
     if len(breaks) == 1:
         # period labels (YYYY-MM, YYYYQn, ...) sort chronologically as text
         order = np.argsort(grid["break_1"].to_numpy(dtype=str), kind="stable")
-        x = grid["break_1"].to_numpy()[order]
-        ax.plot(np.arange(len(x)), delta[order], marker="o", ms=3, lw=1)
-        ticks = np.linspace(0, len(x) - 1, min(len(x), 8)).round().astype(int)
+        x = grid["break_1"].astype(str).to_numpy()[order]
+        d = delta[order]
+        ax.plot(np.arange(len(x)), d, marker="o", ms=3, lw=1, color=OKABE_ITO["blue"],
+                label=f"{label}")
+        ticks = np.linspace(0, len(x) - 1, min(len(x), 7)).round().astype(int)
         ax.set_xticks(ticks, [x[i] for i in ticks], rotation=45, ha="right")
+        ib = int(np.flatnonzero(x == str(grid["break_1"].iloc[best]))[0])
+        ax.plot([ib], [d[ib]], marker="v", ms=6, linestyle="none",
+                color=OKABE_ITO["vermillion"], label=best_label, zorder=4)
+        if hyp:
+            pos = np.flatnonzero(x == hyp[0])
+            if pos.size == 0:
+                raise SpecificationError(f"hypothesised placement {hyp[0]!r} is not in the "
+                                         "grid")
+            ax.axvline(int(pos[0]), color=OKABE_ITO["black"], linestyle="--", lw=0.8,
+                       label=f"{hyp_label} (Δ = {d[int(pos[0])]:.2f})", zorder=1)
         ax.set_xlabel("break date")
         ax.set_ylabel(label)
     elif len(breaks) == 2:
-        d1 = sorted(grid["break_1"].unique())
-        d2 = sorted(grid["break_2"].unique())
+        d1 = sorted(grid["break_1"].astype(str).unique())
+        d2 = sorted(grid["break_2"].astype(str).unique())
         mat = np.full((len(d2), len(d1)), np.nan)
-        i1 = {d: i for i, d in enumerate(d1)}
-        i2 = {d: i for i, d in enumerate(d2)}
-        for a, b, v in zip(grid["break_1"], grid["break_2"], delta, strict=True):
+        i1 = {v: i for i, v in enumerate(d1)}
+        i2 = {v: i for i, v in enumerate(d2)}
+        for a, b, v in zip(grid["break_1"].astype(str), grid["break_2"].astype(str), delta,
+                           strict=True):
             mat[i2[b], i1[a]] = v
         im = ax.imshow(mat, origin="lower", aspect="auto", cmap="viridis_r",
                        interpolation="nearest")
-        fig.colorbar(im, ax=ax, label=label)
-        t1 = np.linspace(0, len(d1) - 1, min(len(d1), 8)).round().astype(int)
-        t2 = np.linspace(0, len(d2) - 1, min(len(d2), 8)).round().astype(int)
+        cb = fig.colorbar(im, ax=ax)
+        cb.set_label(label, fontsize=MIN_FONT)
+        t1 = np.linspace(0, len(d1) - 1, min(len(d1), 7)).round().astype(int)
+        t2 = np.linspace(0, len(d2) - 1, min(len(d2), 7)).round().astype(int)
         ax.set_xticks(t1, [d1[i] for i in t1], rotation=45, ha="right")
         ax.set_yticks(t2, [d2[i] for i in t2])
-        best = int(np.nanargmin(delta))
-        ax.plot(i1[grid["break_1"].iloc[best]], i2[grid["break_2"].iloc[best]], "r+", ms=12)
+        ax.plot(i1[str(grid["break_1"].iloc[best])], i2[str(grid["break_2"].iloc[best])],
+                marker="+", ms=10, mew=1.5, linestyle="none", color=OKABE_ITO["vermillion"],
+                label=best_label)
+        if hyp:
+            if hyp[0] not in i1 or hyp[1] not in i2:
+                raise SpecificationError(f"hypothesised placement {hyp} is not in the grid")
+            ax.plot(i1[hyp[0]], i2[hyp[1]], marker="o", ms=7, mfc="none", mew=1.2,
+                    linestyle="none", color=OKABE_ITO["black"], label=hyp_label)
         ax.set_xlabel("break 1")
         ax.set_ylabel("break 2")
     else:
         ax.plot(np.arange(len(delta)), np.sort(delta), lw=1)
         ax.set_xlabel("placement rank")
         ax.set_ylabel(label)
-    ax.set_title(f"Break-date grid ({len(grid)} placements)")
-    fig.tight_layout()
 
 
 def refit_loop(

@@ -154,9 +154,13 @@ def _restrict(problem: BreakProblem, keep: np.ndarray) -> BreakProblem:
     )
 
 
-def plot_placebo(result: PlaceboResult, term: str | None = None, ax: Any = None
+def plot_placebo(result: PlaceboResult, term: str | None = None, ax: Any = None, *,
+                 width: str | float = "single", caption: str | None = None
                  ) -> tuple[Any, Any]:
-    """Histogram of placebo effects with the real effect marked; returns ``(fig, ax)``."""
+    """Histogram of placebo effects with the real effect marked; returns ``(fig, ax)``.
+
+    ``width`` ``"single"`` (default, 3.5 in) or ``"double"``; ``caption`` goes under the figure.
+    """
     from trends import plot
 
     term = result.observed.index[0] if term is None else term
@@ -164,16 +168,21 @@ def plot_placebo(result: PlaceboResult, term: str | None = None, ax: Any = None
         raise SpecificationError(f"unknown term {term!r}; expected one of "
                                  f"{list(result.observed.index)}")
     with plot.style():  # the figure style of trends.plot (Figure API, no pyplot state)
-        fig, ax = plot.figure("single") if ax is None else (ax.figure, ax)
+        own = ax is None
+        fig, ax = plot.figure(width, 2.6) if own else (ax.figure, ax)
         vals = result.effects[term].dropna().to_numpy()
         ax.hist(vals, bins=min(30, max(5, len(vals) // 3)), color=plot.GAP_COLOUR,
-                edgecolor=plot.OKABE_ITO["black"], linewidth=0.4)
+                edgecolor=plot.OKABE_ITO["black"], linewidth=0.4, label="placebo interruptions")
         ax.axvline(float(result.observed[term]), color=plot.OKABE_ITO["vermillion"], lw=1.5,
                    label="real interruption")
         p = result.summary.loc[term, "p_value"]
-        ax.set_title(f"Placebo-in-time: {term}\n(p = {p:.3f}, {len(vals)} placebos)")
+        ax.set_title(plot.plain(f"Placebo-in-time: {term}\n(p = {p:.3f}, {len(vals)} "
+                                "placebos)"))
         ax.set_xlabel("estimate (placebo interruption)")
         ax.set_ylabel("placebo placements")
-        ax.legend(frameon=False)
-        fig.tight_layout()
+        if own:
+            handles, labels = ax.get_legend_handles_labels()
+            plot.layout(fig, legend=list(zip(handles, labels, strict=True)), caption=caption)
+        else:
+            ax.legend(frameon=False)
     return fig, ax

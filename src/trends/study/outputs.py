@@ -37,8 +37,14 @@ FIGURES: dict[str, tuple[str, str]] = {
     "series_provinces": ("02_explore", "Monthly attacks by province (PICSS)"),
     "annual_attacks": ("02_explore", "Annual attacks by source"),
     "annual_killed": ("02_explore", "Annual people killed by source"),
-    "its_attacks": ("03_its", "ITS: attacks, fitted segments and counterfactual"),
-    "its_killed": ("03_its", "ITS: people killed, fitted segments and counterfactual"),
+    "its_attacks": ("03_its", "ITS: attacks, primary model's fitted path and counterfactual"),
+    "its_killed": ("03_its", "ITS: people killed, primary model's fitted path and "
+                   "counterfactual"),
+    "estimands_attacks": ("03_its", "Window ratios (fitted/counterfactual) of attacks by "
+                          "model, calibrated intervals"),
+    "estimands_attacks-1col": ("03_its", "The same, one-column size (3.5 in)"),
+    "its_attacks-1col": ("03_its", "ITS attacks figure, one-column size (3.5 in)"),
+    "its_killed-1col": ("03_its", "ITS killed figure, one-column size (3.5 in)"),
     "robustness_takeover": ("04_robustness", "Takeover level rate ratio across models"),
     "break_grid_attacks": ("04_robustness", "Fit (AIC) over every pair of break dates"),
 }
@@ -59,6 +65,17 @@ TABLES: dict[str, tuple[str, str]] = {
     "robustness": ("04_robustness", "Every robustness model"),
     "placebo": ("04_robustness", "Placebo-in-time: interruptions moved into the pre-period"),
     "bootstrap": ("04_robustness", "Block-bootstrap rate ratios of the main models"),
+    "estimands": ("03_its", "Pre-specified window estimands (excess, ratio) by outcome and "
+                  "model, calibrated intervals"),
+    "calibration": ("04_robustness", "Simulated size of each covariance on the design, and "
+                    "the MDE"),
+    "sources": ("04_robustness", "Window estimands by source and pooled"),
+    "structural": ("04_robustness", "Structural counterfactual under each trend choice beside "
+                   "the segmented model"),
+}
+#: Text reports (under ``results/``) -> notebook and description.
+REPORTS: dict[str, tuple[str, str]] = {
+    "summary.md": ("03_its", "Plain-language one-page summary generated from the tables"),
 }
 
 _CACHE: dict[tuple[str, str], dict[str, Any]] = {}
@@ -87,6 +104,61 @@ def fitted(ctx: Any) -> dict[str, Any]:
             "robust": analysis.fit_many(inputs, robust),
         }
     return _CACHE[key]
+
+
+def study(ctx: Any) -> dict[str, Any]:
+    """The issue-14 analysis for ``ctx`` (cached with :func:`fitted`): calibration, estimands,
+    sources and structural tables (:mod:`trends.study.estimands` and siblings)."""
+    f = fitted(ctx)
+    if "study" not in f:
+        from trends.robust import calibrate
+        from trends.study import calibration, estimands, sources, structural
+
+        inputs = f["inputs"]
+        cal, chosen = calibration.calibration_table(inputs, "attacks")
+        fits = {m: estimands.fit_models(inputs, m, cov=chosen) for m in ("attacks", "killed")}
+        sizes: dict[tuple[str, str], float] = {}
+        for outcome, models in fits.items():
+            for name, res in models.items():
+                try:
+                    t = calibrate(res, covs=[chosen], n_sims=calibration.N_SIMS,
+                                  seed=calibration.SEED).table()
+                except SpecificationError:
+                    continue
+                sizes[(outcome, name)] = calibration.size_of(t, chosen)
+        sfits = structural.structural_fits(inputs, "attacks")
+        est = estimands.estimands_table(fits, sizes)
+        f["study"] = {
+            "calibration": cal, "cov": chosen, "fits": fits, "estimands": est,
+            "sources": pd.concat([sources.sources_table(inputs, m) for m in
+                                  ("attacks", "killed")], ignore_index=True),
+            "structural": structural.structural_table(fits["attacks"]["primary"], sfits),
+        }
+    return f["study"]
+
+
+def stage_study(ctx: Any) -> None:
+    """Write the estimands, calibration, sources and structural tables."""
+    from trends.report import write_table
+
+    s = study(ctx)
+    out: list[Path] = []
+    out += write_table(s["estimands"], ctx.results / "estimands", digits=3,
+                       caption="Pre-specified window estimands: cumulative excess and ratio "
+                       "fitted/counterfactual (95% CI), by outcome and model",
+                       label="tab:estimands")
+    out += write_table(s["calibration"], ctx.results / "calibration", digits=3,
+                       caption="Simulated size at nominal 5% (1000 replicates, seed 0) of each "
+                       "covariance on the design; MDE (power 0.8) of the takeover level",
+                       label="tab:calibration")
+    out += write_table(s["sources"], ctx.results / "sources", digits=3,
+                       caption="Window estimands by source and pooled", label="tab:sources")
+    out += write_table(s["structural"], ctx.results / "structural", digits=3,
+                       caption="Window ratios: structural counterfactual by trend choice and "
+                       "the segmented model", label="tab:structural")
+    ctx.outputs["study"] = _rel(ctx, out)
+    ctx.log(f"study: estimands ({len(s['estimands'])} rows), calibration (primary covariance "
+            f"{s['cov']}), sources, structural -> {_rel(ctx, [ctx.results])[0]}/")
 
 
 def _rel(ctx: Any, paths: list[Path]) -> list[str]:
@@ -161,7 +233,9 @@ def stage_figures(ctx: Any) -> None:
     v = _version(ctx)
     panel, periods = inputs.panel, inputs.periods
     figs: dict[str, Any] = {}
-    figs["coverage"] = plot.plot_coverage(panel, version=v)[0]
+    figs["coverage"] = plot.plot_coverage(
+        panel, version=v, source="published PIPS, PICSS, CRSS and SATP figures",
+        interruptions=analysis.DEFAULT_INTERRUPTIONS)[0]
     figs["disagreement_annual"] = plot.plot_disagreement(
         analysis.annual_values(periods, start=2016, end=2025), ylabel="attacks per year",
         title="Annual national attacks: disagreement between sources", version=v)[0]
@@ -171,13 +245,20 @@ def stage_figures(ctx: Any) -> None:
     figs["series_provinces"] = _provinces_figure(panel, v)
     for m in ("attacks", "killed"):
         figs[f"annual_{m}"] = plot.plot_annual(periods, measure=m, start=2014, end=2025,
-                                               version=v)[0]
+                                               version=v, source="published annual reports",
+                                               highlight={"2021 (takeover)": 2021})[0]
+    st = study(ctx)
+    small: dict[str, Any] = {}
     for spec in f["main_specs"]:
-        res = f["main"][spec.name]
+        res = st["fits"][spec.measure]["primary"]
         unit = "attacks per month" if spec.measure == "attacks" else "people killed per month"
-        figs[f"its_{spec.name}"] = plot.plot_its(
-            res, title=spec.title, ylabel=unit,
-            source=f"PICSS monthly figures (national); {model_caption(res)}", version=v)[0]
+        figs[f"its_{spec.name}"], small[f"its_{spec.name}"] = plot.one_column(
+            plot.plot_its, res, title=spec.title, ylabel=unit, windows=CEASEFIRE_WINDOWS,
+            interruptions=interruption_labels(res),
+            source="PICSS monthly figures (national, plus PICSS half-year and annual "
+            "totals)", version=v)
+    figs["estimands_attacks"], small["estimands_attacks"] = plot.one_column(
+        estimands_figure, st["estimands"], v)
     rob = analysis.robustness_table(f["robust"], f["robust_specs"])
     main_rows = analysis.robustness_table(f["main"], f["main_specs"])
     forest = pd.concat([main_rows, rob], ignore_index=True)
@@ -186,19 +267,64 @@ def stage_figures(ctx: Any) -> None:
     figs["robustness_takeover"] = plot.plot_forest(
         forest, estimate="level_takeover_rr", low="level_takeover_low",
         high="level_takeover_high", label="model", highlight=("attacks",),
-        title="Level change at the takeover (attacks): rate ratio by model", version=v)[0]
+        title="Level change at the takeover (attacks): rate ratio by model", version=v,
+        source="PICSS/PIPS published figures; trends ITS models")[0]
     grid = break_date_grid(analysis.build(inputs, f["main_specs"][0]))
-    with plot.style():
-        gfig, gax = plot_grid(grid)
-        gax.set_title("Break-date grid, attacks model (AIC; lower is better)")
-        plot.caption(gfig, plot.caption_text("PICSS monthly figures; trends.robust", v))
+    gfig, gax = plot_grid(grid, title="Break-date grid, attacks model (AIC; lower is better)",
+                          caption=plot.caption_text("PICSS monthly figures; trends.robust", v))
     figs["break_grid_attacks"] = gfig
     out: list[Path] = []
     for stem in FIGURES:
-        out += plot.save_figure(figs[stem], ctx.figures / stem)
+        if stem.endswith("-1col"):
+            continue  # written with its full-size figure
+        out += plot.save_figure(figs[stem], ctx.figures / stem, one_column=small.get(stem))
     ctx.outputs["figures"] = _rel(ctx, out)
     ctx.log(f"figures: {len(FIGURES)} figures -> {_rel(ctx, [ctx.figures])[0]}/ "
             "(PNG, SVG)")
+
+
+#: Plain labels of the estimand models in figures.
+MODEL_LABELS: dict[str, str] = {
+    "primary": "primary (Aug+Nov 21)",
+    "alt_break_2021-12": "Aug+Dec 21",
+    "alt_break_2021-12_takeover_slope": "Aug(+slope)+Dec 21",
+    "alt_break_2022-11": "Aug 21+Nov 22",
+    "alt_breaks_2021-12_2022-11": "Aug+Dec 21+Nov 22",
+    "monthly_only": "no period totals",
+    "pooled_PICSS_PIPS": "PICSS+PIPS pooled",
+}
+
+
+#: The two ceasefires, shaded in the ITS figures (docs/analysis_plan.md, section 1; the June
+#: 2022 truce is dated only "June" in the sources, so its window starts with the month).
+CEASEFIRE_WINDOWS: dict[str, tuple[str, str]] = {
+    "ceasefire 2021": ("2021-11-09", "2021-12-09"),
+    "truce Jun-Nov 2022": ("2022-06", "2022-11-28"),
+}
+
+
+def interruption_labels(res: Any) -> dict[str, Any]:
+    """The fitted interruptions keyed by their plain labels (for figure legends)."""
+    from trends.study.estimands import FIGURE_LABELS
+
+    return {FIGURE_LABELS.get(n, n): p for n, p in res.design.interruptions.items()}
+
+
+def estimands_figure(est: pd.DataFrame, version: str | None = None,
+                     width: str | float = "double") -> tuple[Any, Any]:
+    """Forest of the attacks post-takeover window ratio by model (plain labels)."""
+    from trends import plot
+
+    t = est[(est["outcome"] == "attacks") & (est["estimand"] == "post_takeover_window")
+            & est["model"].isin(list(MODEL_LABELS))].copy()
+    t["label"] = t["model"].map(MODEL_LABELS)
+    return plot.plot_forest(t, estimate="ratio", low="ratio_low", high="ratio_high",
+                            label="label", highlight=(MODEL_LABELS["primary"],),
+                            xlabel="fitted / counterfactual (95% CI)",
+                            title="Attacks, Aug 2021-Dec 2023",
+                            version=version, width=width,
+                            source="PICSS (and PIPS) published figures; NB2 segmented "
+                            "models, model-based (calibrated) 95% intervals")
 
 
 def _provinces_figure(panel: pd.DataFrame, version: str) -> Any:
@@ -247,13 +373,20 @@ def stage_tables(ctx: Any) -> None:
                        f"seed {analysis.BOOTSTRAP['seed']}) of the main models",
                        label="tab:bootstrap")
     periods = claims.with_nonstandard(inputs.periods, ctx.raw / "nonstandard")
+    s = study(ctx)
     parts = claims.check_claims(ctx.root / "data" / "claims.csv", inputs.panel, periods,
-                                inputs.alternatives)
+                                inputs.alternatives, estimands=s["estimands"])
     out += write_table(claims.summarise(parts), ctx.results / "claims", digits=1,
                        caption="Claims in public commentary checked against the data",
                        label="tab:claims")
     out += write_table(parts, ctx.results / "claims_parts", digits=1,
                        caption="Claim parts", label="tab:claims_parts")
+    from trends.atomic import write_text
+    from trends.study.summary import summary_markdown
+
+    write_text(ctx.results / "summary.md",
+               summary_markdown(s["estimands"], s["calibration"], claims.summarise(parts)))
+    out.append(ctx.results / "summary.md")
     out += write_table(analysis.coverage_table(inputs.panel), ctx.results / "coverage",
                        caption="Months with a national attack count per source",
                        label="tab:coverage")
@@ -295,5 +428,8 @@ def stage_provenance(ctx: Any) -> None:
             f"{_rel(ctx, [target])[0]}")
 
 
-__all__ = ["FIGURES", "TABLES", "fitted", "stage_figures", "stage_models", "stage_provenance",
+__all__ = ["FIGURES", "MODEL_LABELS", "REPORTS", "TABLES", "CEASEFIRE_WINDOWS",
+           "estimands_figure", "fitted",
+           "interruption_labels",
+           "stage_study", "study", "stage_figures", "stage_models", "stage_provenance",
            "stage_tables"]
