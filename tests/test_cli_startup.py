@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import trends
 from trends import cli
 
@@ -37,10 +39,9 @@ def test_help_lists_every_command_without_pandas():
 def test_version_through_argparse_is_unchanged(capsys):
     """The fast path prints exactly what the parser's version action prints."""
     parser = cli.build_parser()
-    try:
+    with pytest.raises(SystemExit) as info:
         parser.parse_args(["--version"])
-    except SystemExit as exc:
-        assert exc.code == 0
+    assert info.value.code == 0
     assert capsys.readouterr().out.strip() == f"trends {trends.__version__}"
 
 

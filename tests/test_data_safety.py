@@ -191,7 +191,7 @@ def test_disk_full_while_writing_names_the_output_path(tmp_path):
     def writer(tmp: Path) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    with pytest.raises(OSError) as info, atomic.OutputSet() as out:
+    with pytest.raises(OSError, match="No space left") as info, atomic.OutputSet() as out:
         out.write_with(target, writer)
     assert info.value.filename == str(target)
     assert not target.exists() and _leftovers(tmp_path) == []

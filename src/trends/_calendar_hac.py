@@ -115,8 +115,9 @@ def sandwich_arrays(res: Any, design: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def apply_calendar_hac(res: Any, design: Any, lags: int, small: bool) -> Any:
     """Replace the covariance of the statsmodels result ``res`` (fitted with the row-time HAC,
-    whose ``use_t`` convention it keeps) by the calendar-time HAC one, as statsmodels' own robust covariances do
-    (``cov_params_default``), and clear the cached standard errors and tests."""
+    whose ``use_t`` convention it keeps) by the calendar-time HAC one, as statsmodels' own
+    robust covariances do (``cov_params_default``), and clear the cached standard errors and
+    tests."""
     xu, bread = sandwich_arrays(res, design)
     time, groups = calendar_positions(design)
     V = calendar_hac(xu, bread, time, lags, small, groups)

@@ -194,7 +194,7 @@ def prepare_aggregates(agg: Any, design: Design) -> AggregateData:
     hidden: list[np.ndarray] = []
     rema: list[float] = []
     nper: list[int] = []
-    for pos, label, src, start, end, value in rows:
+    for _pos, label, src, start, end, value in rows:
         block = 0 if src is None else sources.index(src)
         lo = block * n_per + int(start.ordinal - first.ordinal)
         hi = block * n_per + int(end.ordinal - first.ordinal) + 1
@@ -442,7 +442,7 @@ class AggregateProblem:
             theta = np.r_[poisson.theta, theta[self.k]]
         theta, ll, g, iters = self._newton(theta, y, r)
         if not np.max(np.abs(g)) < 1e-6:  # Newton stalled: quasi-Newton, then Newton again
-            bounds = [(None, None)] * self.k
+            bounds: list[tuple[float | None, float | None]] = [(None, None)] * self.k
             if self.family == "negbin":
                 bounds.append(_LOG_ALPHA_BOUNDS)
 
@@ -550,6 +550,28 @@ class AggregateFit:
     ``alpha`` (its variance by the delta method from ``log alpha``)."""
 
     is_aggregate = True
+    # set by the classmethods (statsmodels-like attributes)
+    problem: AggregateProblem
+    theta: np.ndarray
+    family: str
+    _V: np.ndarray
+    bse: np.ndarray
+    use_t: bool
+    nobs: int
+    n_aggregates: int
+    df_resid: float
+    tvalues: np.ndarray
+    pvalues: np.ndarray
+    llf: float
+    aic: float
+    scale: float
+    fittedvalues: np.ndarray
+    resid: np.ndarray
+    resid_pearson: np.ndarray
+    model: Any
+    mle_retvals: dict[str, Any]
+    converged: bool
+    method: str
 
     def __init__(self) -> None:  # built by the classmethods
         self.params = np.zeros(0)

@@ -43,13 +43,13 @@ import pandas as pd
 from scipy import stats
 
 from trends.design import (
-    COUNT_FAMILIES,
     FAMILIES,
     FREQUENCIES,
     MIN_SEGMENT_POINTS,
     Design,
     _check_order,
     _collinear_terms,
+    _combined_date,
     _did_you_mean,
     _numeric,
     _require_column,
@@ -64,6 +64,8 @@ from trends.design import (
     to_periods,
 )
 from trends.errors import SpecificationError
+from trends.families import FAMILIES as FAMILY_REGISTRY
+from trends.families import get_family
 
 __all__ = ["SourceDesign", "build_source_design", "source_heterogeneity", "source_view",
            "predictions"]
@@ -108,7 +110,7 @@ def build_source_design(
     *,
     source: str,
     outcome: str,
-    date: str,
+    date: str | Sequence[str],
     interruptions: Mapping[str, Any],
     changes: str | Mapping[str, str] = "level+slope",
     family: str = "gaussian",
@@ -132,16 +134,22 @@ def build_source_design(
     if not isinstance(data, pd.DataFrame):
         raise SpecificationError(f"data must be a pandas DataFrame (saw {type(data).__name__})")
     if not isinstance(family, str) or family.lower() not in FAMILIES:
-        raise SpecificationError(f"family {family!r} is not valid; expected one of {list(FAMILIES)}")
+        raise SpecificationError(
+            f"family {family!r} is not valid; expected one of {list(FAMILIES)}")
     family = family.lower()
+    fam = get_family(family)
+    if isinstance(date, (list, tuple)):  # separate year and month/quarter/week columns
+        data, date = _combined_date(data, date, freq)
     _require_column(data, source, "source")
     _require_column(data, outcome, "outcome")
     _require_column(data, date, "date")
+    assert isinstance(date, str)  # _require_column refuses anything else
     if offset is not None:
         _require_column(data, offset, "offset")
-        if family == "gaussian":
+        if not fam.offsets_allowed:
             raise SpecificationError(
-                "an offset needs a log-link count family (poisson, negbin, quasipoisson)")
+                "an offset needs a log-link count family ("
+                + ", ".join(n for n, f in FAMILY_REGISTRY.items() if f.offsets_allowed) + ")")
     covariates = [] if covariates is None else (
         [covariates] if isinstance(covariates, str) else list(covariates))
     for c in covariates:
@@ -248,7 +256,7 @@ def build_source_design(
         used &= np.isfinite(cov_full[c])
     if used.sum() == 0:
         raise SpecificationError(f"outcome column '{outcome}' has no usable (non-missing) values")
-    if family in COUNT_FAMILIES:
+    if fam.counts:
         yu = y_full[used]
         bad = (yu < 0) | (yu != np.floor(yu))
         if bad.any():

@@ -57,12 +57,12 @@ Estimation (``fit_on``):
 Convergence rule (deterministic): the likelihood is maximised from several starting values
 (statsmodels' defaults, and every variance set to ``v * var(diff(y*))`` for ``v`` in
 :data:`START_SCALES`), each by L-BFGS-B on statsmodels' unconstrained scale (standard
-deviations); the start with the highest log-likelihood is polished by BFGS and kept. It is *converged*
-when the optimiser did not stop at its iteration limit and the scaled gradient
+deviations); the start with the highest log-likelihood is polished by BFGS and kept. It is
+*converged* when the optimiser did not stop at its iteration limit and the scaled gradient
 ``max_j |dl/du_j| * max(|u_j|, 1e-3 sd(y*))`` is below :data:`GRADIENT_TOL` = 0.01 (``u``
 the standard deviations; the bound means a 1% change in any standard deviation changes the
-log-likelihood by less than 1e-4); otherwise ``converged`` is False and the reason is carried into the
-results, ``summary()``, ``to_markdown()`` and the CLI output (statsmodels'
+log-likelihood by less than 1e-4); otherwise ``converged`` is False and the reason is carried
+into the results, ``summary()``, ``to_markdown()`` and the CLI output (statsmodels'
 ConvergenceWarnings are captured into that record, not printed).
 """
 

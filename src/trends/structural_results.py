@@ -79,6 +79,27 @@ class StructuralResults:
         Simulation size and seed of the bands and intervals.
     """
 
+    # set once by __init__ through object.__setattr__ (the instance is immutable)
+    _spec: Any
+    _design: Any
+    _mle: Any
+    _theta: np.ndarray
+    _fit_res: Any
+    _full_model: Any
+    _full_res: Any
+    _terms: list[str]
+    _reg_rows: list[int]
+    _b: np.ndarray
+    _V: np.ndarray
+    _u: np.ndarray
+    _Vu: np.ndarray
+    _root: np.ndarray
+    _unidentified: list[str]
+    _draws: int
+    _seed: int
+    _cache: dict[Any, Any]
+    _var_names: list[str]
+
     def __init__(self, spec: Any, mle: Any, *, draws: int = 1000, seed: int = 0) -> None:
         d = spec.design()
         theta = np.asarray(mle.params, dtype=float)

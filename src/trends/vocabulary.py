@@ -308,22 +308,35 @@ def default_vocabulary() -> Vocabulary:
 
 # --------------------------------------------------------------------------- template
 
-_README = """# Vocabulary for `trends clean`
+_README = ("""# Vocabulary for `trends clean`
 
 Use it with `trends clean TABLES --vocabulary {name} --out DIR` (or
 `trends.clean.clean(..., vocabulary="{name}")`).
 
-| file | what it holds |
-|:---|:---|
-| `regions.csv` | `alias,region,label,note`: every spelling a table may use for a region, its canonical code (lower-case snake_case) and a label. Keep the `national` row (the whole country; total rows are recorded under it). |
-| `groups.csv` | `alias,group,label,note`; keep the `all` row (all groups). Group names not listed become snake_case codes as written, unless they look like a typo of a listed one. |
-| `measures.csv` | `alias,measure,label,note`; other snake_case measure codes pass through. |
-| `rules.json` | cleaning limits and reconciliation rules: `min_year`, `period_horizon`, missing-value marks, total labels, source name aliases, the sources' own web domains, suspect flags, the reconciliation order, region re-codings, `region_partitions` (region codes that add up to `national`). Keys not given take the packaged defaults; the country-specific ones start empty. |
+"""
+    + "\n".join((
+        '| file | what it holds |',
+        '|:---|:---|',
+        '| `regions.csv` | `alias,region,label,note`: every spelling a table may use for a '
+        'region, its canonical code (lower-case snake_case) and a label. Keep the `national` '
+        'row (the whole country; total rows are recorded under it). |',
+        '| `groups.csv` | `alias,group,label,note`; keep the `all` row (all groups). Group '
+        'names not listed become snake_case codes as written, unless they look like a typo of '
+        'a listed one. |',
+        '| `measures.csv` | `alias,measure,label,note`; other snake_case measure codes pass '
+        'through. |',
+        '| `rules.json` | cleaning limits and reconciliation rules: `min_year`, '
+        '`period_horizon`, missing-value marks, total labels, source name aliases, the '
+        "sources' own web domains, suspect flags, the reconciliation order, region re-codings, "
+        '`region_partitions` (region codes that add up to `national`). Keys not given take the '
+        'packaged defaults; the country-specific ones start empty. |',
+    ))
+    + """
 
 Lines starting with `#` in the CSV files are comments. Aliases match case-insensitively, with
 dashes, quotes and spaces folded; a code always matches itself. An error in any file names the
 file, line and field. Check the folder with `trends vocabulary check {name}`.
-"""
+""")
 
 _TEMPLATE_TABLES = {
     "region": ("# one row per spelling; add your country's regions below\n"

@@ -551,6 +551,7 @@ def bai_perron(
     >>> bai_perron(y, n_breaks=1).labels
     ('2017-07',)
     """
+    labels: list[str] | None
     if callable(getattr(data, "design", None)):
         y, Xv, names, labels = _bp_model(data)
     else:

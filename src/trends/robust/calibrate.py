@@ -270,6 +270,7 @@ def _time(results: Any) -> dict[str, tuple[np.ndarray, Any]]:
 
     d = results.design
     pos, groups = calendar_positions(d)
+    row: tuple[np.ndarray, Any]
     if d.unit is None:
         row = (np.arange(d.nobs), None)
     else:  # statsmodels' hac-panel: consecutive used rows within each series
