@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from trends.errors import SpecificationError
+from trends.families import get_family
 
 __all__ = ["window_effects", "leverage", "leverage_notes", "LEVERAGE_THRESHOLD"]
 
@@ -52,14 +53,10 @@ _COLUMNS = ["window", "start", "end", "n_periods", "n_observed", "observed", "fi
 
 def _weights(results: Any) -> np.ndarray:
     d = results.design
-    if results.family == "gaussian":
-        return np.ones(d.nobs)
+    fam = get_family(results.family)
     X = d.X.to_numpy()
     eta = X @ results.params.to_numpy() + (0.0 if d.offset is None else d.offset)
-    mu = np.exp(eta)
-    if results.family == "negbin":
-        return mu / (1.0 + results.dispersion * mu)
-    return mu
+    return np.asarray(fam.irls_weights(fam.link.inverse(eta), results.dispersion), dtype=float)
 
 
 def leverage(results: Any) -> pd.Series:
@@ -151,7 +148,7 @@ def window_effects(results: Any, windows: Mapping[str, Any], alpha: float | None
     off = d.offset_full[results._rows] if d.offset_full is not None else np.zeros(len(idx))
     y = d.y_full[results._rows]
     used = np.asarray(d.used)[results._rows]
-    log = results.family != "gaussian"
+    log = get_family(results.family).log_link
     prefix = "group:" if d.unit is not None else ""
     rows = []
     for name, span in windows.items():

@@ -41,6 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from trends.errors import SpecificationError
+from trends.families import get_family
 from trends.robust import _replicates as rep
 
 __all__ = ["calibrate", "CalibrationResult", "power", "mde"]
@@ -261,7 +262,7 @@ def _simulate(results: Any, null: _Null, shift: np.ndarray, rng: np.random.Gener
     fam = results.family
     lat = _latent(results, latent, rng, n_sims)
     eta = null.eta[None, :] + shift[None, :] + lat
-    mu = eta if fam == "gaussian" else np.exp(eta)
+    mu = get_family(fam).link.inverse(eta)
     return rep.draw(mu, fam, rng, alpha=null.alpha, scale=null.scale, size=n_sims)
 
 
@@ -383,7 +384,7 @@ def _effects(results: Any, ratios: Any) -> np.ndarray:
         r = np.atleast_1d(np.asarray(ratios, dtype=float))
     except (TypeError, ValueError):
         r = np.array([np.nan])
-    log = results.family != "gaussian"
+    log = get_family(results.family).log_link
     if r.ndim != 1 or len(r) == 0 or not np.all(np.isfinite(r)) or (log and np.any(r <= 0)):
         raise SpecificationError(
             f"ratios={ratios!r} is not valid; expected finite "
@@ -523,7 +524,7 @@ def mde(results: Any, *, term: str, power: float = 0.8, cov: Any = None, n_sims:
     j = results.terms.index(term)
     null = _null_fit(results, term)
     sign = -1.0 if results.params.iloc[j] < 0 else 1.0
-    log = results.family != "gaussian"
+    log = get_family(results.family).log_link
     unit = 0.1 if log else float(results.std_errors.iloc[j])
 
     crit = (_size_adjusted_critical(results, j, null, c, n_sims, seed, 0.05)
