@@ -621,17 +621,47 @@ def read_panel(path: str | os.PathLike[str]) -> pd.DataFrame:
     return df
 
 
+def _sources_of(table: pd.DataFrame, measure: str, region: str, group: str) -> list[str]:
+    sel = table[(table["measure"] == measure) & (table["region"] == region)
+                & (table["group"] == group)]
+    return sorted(map(str, set(sel["source"].dropna())))
+
+
+def _only_source(table: pd.DataFrame, measure: str, region: str, group: str,
+                 who: str) -> str:
+    """The one source of a series, for ``source=None`` (no source is preferred by default)."""
+    have = _sources_of(table, measure, region, group)
+    if len(have) == 1:
+        return have[0]
+    raise SpecificationError(
+        f"{who}: source= not given and the table has {len(have)} sources of measure="
+        f"{measure!r} region={region!r} group={group!r} ({have}); expected source=<one of them>")
+
+
 def series(
     panel: pd.DataFrame,
     *,
     measure: str = "attacks",
     region: str = NATIONAL,
     group: str = ALL_GROUPS,
-    source: str = "PICSS",
+    source: str | None = None,
     start: str | None = None,
     end: str | None = None,
 ) -> pd.Series:
     """One monthly series from the panel.
+
+    Parameters
+    ----------
+    panel
+        The panel (``panel.csv`` of ``trends clean``, see :func:`read_panel`).
+    measure, region, group
+        Which series.
+    source
+        Which source; default: the only source of that series in the panel (an error names
+        the sources when there are several). Formerly the default was ``"PICSS"``, the
+        source of the Pakistan study (:mod:`trends.study`); pass it explicitly.
+    start, end
+        First and last month (``YYYY-MM``) of the returned calendar.
 
     Returns
     -------
@@ -645,7 +675,19 @@ def series(
     ------
     SpecificationError
         If the panel holds no such series.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> panel = pd.DataFrame({"month": ["2020-01", "2020-03"], "region": "national",
+    ...     "group": "all", "measure": "attacks", "source": "A", "value": [3, 5]})
+    >>> series(panel).tolist()
+    [3.0, nan, 5.0]
+    >>> series(panel, source="A", start="2019-12").index.astype(str).tolist()
+    ['2019-12', '2020-01', '2020-02', '2020-03']
     """
+    if source is None:
+        source = _only_source(panel, measure, region, group, "series")
     sel = panel[(panel["measure"] == measure) & (panel["region"] == region)
                 & (panel["group"] == group) & (panel["source"] == source)]
     if sel.empty:
@@ -721,7 +763,7 @@ def period_totals(
     measure: str = "attacks",
     region: str = NATIONAL,
     group: str = ALL_GROUPS,
-    source: str | Sequence[str] = "PICSS",
+    source: str | Sequence[str] | None = None,
     start: str | None = None,
     end: str | None = None,
     kinds: Sequence[str] = PERIOD_KINDS,
@@ -744,7 +786,8 @@ def period_totals(
     measure, region, group
         Which series.
     source
-        One source or several (each gets its own non-overlapping windows).
+        One source or several (each gets its own non-overlapping windows); default: the only
+        source of that series in the table (formerly ``"PICSS"``, the Pakistan study's).
     start, end
         Keep only windows lying entirely within ``start..end`` (``YYYY-MM``, inclusive).
     kinds
@@ -772,7 +815,9 @@ def period_totals(
     >>> period_totals(tab, source="PICSS", kinds=("year",))["value"].tolist()
     [380]
     """
-    srcs = [source] if isinstance(source, str) else list(source)
+    if source is None and "source" in periods.columns:
+        source = _only_source(periods, measure, region, group, "period_totals")
+    srcs = [source] if isinstance(source, str) else list(source or ())
     kinds = list(kinds)
     unknown = [k for k in kinds if k not in PERIOD_KINDS]
     if unknown:
@@ -818,7 +863,7 @@ def period_totals(
 def series_frame(
     panel: pd.DataFrame,
     *,
-    sources: Sequence[str] = ("PICSS",),
+    sources: Sequence[str] | None = None,
     measure: str = "attacks",
     region: str = NATIONAL,
     group: str = ALL_GROUPS,
@@ -833,7 +878,10 @@ def series_frame(
     panel
         The panel (``panel.csv`` of ``trends clean``).
     sources
-        Sources of ``panel`` to include, and of ``events``.
+        Sources of ``panel`` to include, and of ``events``; default: every source of the
+        series in ``panel`` (formerly ``("PICSS",)``, the Pakistan study's), in name order.
+    measure, region, group
+        Which series.
     events
         Panels of event files (``panel.csv`` of ``trends clean --format ucdp-ged``, ``acled``
         or ``gtd``; same columns), whose sources (e.g. ``"UCDP GED 22.1"``) are added after
@@ -848,7 +896,17 @@ def series_frame(
         figure) for every month of the window and every source (a source's months outside
         its own coverage are NaN: gaps stay gaps), ready for
         ``trends.ITS(frame, outcome="y", date="month", source="source", ...)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> panel = pd.DataFrame({"month": ["2020-01", "2020-02", "2020-02"], "region": "national",
+    ...     "group": "all", "measure": "attacks", "source": ["A", "A", "B"], "value": [1, 2, 4]})
+    >>> series_frame(panel)["y"].tolist()
+    [1.0, 2.0, nan, 4.0]
     """
+    if sources is None:
+        sources = _sources_of(panel, measure, region, group)
     frames = [panel]
     extra_sources: list[str] = []
     if events is not None:
