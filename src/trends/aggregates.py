@@ -80,6 +80,27 @@ class AggregateData:
         unobserved periods.
     remainders
         The remainders ``value - observed_sum`` of the used aggregates.
+
+    Parameters
+    ----------
+    report, hidden, remainders
+        As the attributes.
+    n_periods
+        Periods of each used aggregate's window.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> y = [5, 7, 6, None, None, None, 8, 6, 7, 9, 8, 7, 12, 11, 13, 12, 14, 12, 13, 15, 12,
+    ...      14, 13, 12]
+    >>> df = pd.DataFrame({"month": pd.period_range("2020-01", periods=24, freq="M"),
+    ...                    "y": np.array(y, dtype=float)})
+    >>> agg = pd.DataFrame({"start": ["2020-04"], "end": ["2020-06"], "value": [20]})
+    >>> design = trends.ITS(df, outcome="y", date="month", interruptions={"x": "2021-01"},
+    ...                     family="poisson").design()
+    >>> data = prepare_aggregates(agg, design)
+    >>> data.n_used, data.hidden_rows.tolist()
+    (1, [3, 4, 5])
     """
 
     report: pd.DataFrame
@@ -109,6 +130,33 @@ def prepare_aggregates(agg: Any, design: Design) -> AggregateData:
 
     Rows are named by the frame's index label in messages (``trends fit --aggregates`` sets
     the index to the file's line numbers).
+
+    Parameters
+    ----------
+    agg
+        A DataFrame with columns ``start``, ``end`` (periods, inclusive) and ``value`` (the
+        published total), plus ``source`` in a multi-source model.
+    design
+        The model design the totals are observations of.
+
+    Returns
+    -------
+    AggregateData
+        The windows' unobserved rows, remainders and a report of every row.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> y = [5, 7, 6, None, None, None, 8, 6, 7, 9, 8, 7, 12, 11, 13, 12, 14, 12, 13, 15, 12,
+    ...      14, 13, 12]
+    >>> df = pd.DataFrame({"month": pd.period_range("2020-01", periods=24, freq="M"),
+    ...                    "y": np.array(y, dtype=float)})
+    >>> agg = pd.DataFrame({"start": ["2020-04"], "end": ["2020-06"], "value": [20]})
+    >>> design = trends.ITS(df, outcome="y", date="month", interruptions={"x": "2021-01"},
+    ...                     family="poisson").design()
+    >>> data = prepare_aggregates(agg, design)
+    >>> data.remainders.tolist(), data.report["status"].tolist()
+    ([20.0], ['used'])
 
     Raises
     ------
@@ -268,6 +316,23 @@ class AggregateProblem:
         The model design (:class:`trends.design.Design` or a multi-source design).
     aggregates
         The validated aggregates (:func:`prepare_aggregates`).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> y = [5, 7, 6, None, None, None, 8, 6, 7, 9, 8, 7, 12, 11, 13, 12, 14, 12, 13, 15, 12,
+    ...      14, 13, 12]
+    >>> df = pd.DataFrame({"month": pd.period_range("2020-01", periods=24, freq="M"),
+    ...                    "y": np.array(y, dtype=float)})
+    >>> agg = pd.DataFrame({"start": ["2020-04"], "end": ["2020-06"], "value": [20]})
+    >>> design = trends.ITS(df, outcome="y", date="month", interruptions={"x": "2021-01"},
+    ...                     family="poisson").design()
+    >>> problem = AggregateProblem(design, prepare_aggregates(agg, design))
+    >>> problem.n_params, round(float(problem.loglike(problem.fit().params)), 3)
+    (4, -46.872)
+    >>> y_sim, r_sim = problem.simulate(problem.fit().params, np.random.default_rng(0))
+    >>> y_sim.shape, r_sim.shape
+    ((21,), (1,))
     """
 
     def __init__(self, design: Design, aggregates: AggregateData) -> None:
@@ -438,7 +503,33 @@ class AggregateProblem:
         return 0.5 * out
 
 def fit(design: Design, aggregates: AggregateData) -> AggregateFit:
-    """Maximum-likelihood fit of ``design`` with ``aggregates`` (see the module docstring)."""
+    """Maximum-likelihood fit of ``design`` with ``aggregates`` (see the module docstring).
+
+    Parameters
+    ----------
+    design
+        The model design.
+    aggregates
+        Validated aggregates (:func:`prepare_aggregates`).
+
+    Returns
+    -------
+    AggregateFit
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> y = [5, 7, 6, None, None, None, 8, 6, 7, 9, 8, 7, 12, 11, 13, 12, 14, 12, 13, 15, 12,
+    ...      14, 13, 12]
+    >>> df = pd.DataFrame({"month": pd.period_range("2020-01", periods=24, freq="M"),
+    ...                    "y": np.array(y, dtype=float)})
+    >>> agg = pd.DataFrame({"start": ["2020-04"], "end": ["2020-06"], "value": [20]})
+    >>> design = trends.ITS(df, outcome="y", date="month", interruptions={"x": "2021-01"},
+    ...                     family="poisson").design()
+    >>> res = fit(design, prepare_aggregates(agg, design))
+    >>> res.converged, res.params.round(3).tolist()
+    (True, [1.753, 0.027, 0.395, -0.019])
+    """
     return AggregateProblem(design, aggregates).fit()
 
 
@@ -687,7 +778,29 @@ class AggregateFit:
     :class:`trends.results.ITSResults` reads (``params``, ``cov_params()``, ``bse``,
     ``pvalues``, ``conf_int()``, ``llf``, ``aic``, ``scale``, ``df_resid``, ``use_t``,
     ``resid_pearson``, ``fittedvalues``, ``mle_retvals``). For negbin ``params`` ends with
-    ``alpha`` (its variance by the delta method from ``log alpha``)."""
+    ``alpha`` (its variance by the delta method from ``log alpha``).
+
+    Parameters
+    ----------
+    None
+        Built by :meth:`AggregateProblem.fit`, not by users.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> y = [5, 7, 6, None, None, None, 8, 6, 7, 9, 8, 7, 12, 11, 13, 12, 14, 12, 13, 15, 12,
+    ...      14, 13, 12]
+    >>> df = pd.DataFrame({"month": pd.period_range("2020-01", periods=24, freq="M"),
+    ...                    "y": np.array(y, dtype=float)})
+    >>> agg = pd.DataFrame({"start": ["2020-04"], "end": ["2020-06"], "value": [20]})
+    >>> design = trends.ITS(df, outcome="y", date="month", interruptions={"x": "2021-01"},
+    ...                     family="poisson").design()
+    >>> res = fit(design, prepare_aggregates(agg, design))
+    >>> res.nobs, res.n_aggregates, res.df_resid, res.use_t
+    (21, 1, 18.0, False)
+    >>> res.conf_int().shape
+    (4, 2)
+    """
 
     is_aggregate = True
     # set by the classmethods (statsmodels-like attributes)

@@ -60,7 +60,28 @@ def _weights(results: Any) -> np.ndarray:
 
 
 def leverage(results: Any) -> pd.Series:
-    """Hat values of the used rows (index: their periods), see the module docstring."""
+    """Hat values of the used rows (index: their periods), see the module docstring.
+
+    Parameters
+    ----------
+    results
+        Fitted :class:`trends.results.ITSResults`.
+
+    Returns
+    -------
+    pandas.Series
+        Hat values (GLM weights for count families), named ``leverage``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> df = pd.DataFrame({"month": pd.period_range("2020-01", periods=24, freq="M"),
+    ...                    "y": np.r_[np.arange(12.0), np.arange(12.0) + 5] % 7 + 10})
+    >>> res = trends.ITS(df, outcome="y", date="month", interruptions={"x": "2021-01"},
+    ...                  cov="hac:2").fit()
+    >>> leverage(res).round(3).iloc[:3].tolist()
+    [0.295, 0.225, 0.169]
+    """
     d = results.design
     X = d.X.to_numpy()
     w = _weights(results)
@@ -71,7 +92,28 @@ def leverage(results: Any) -> pd.Series:
 
 def leverage_notes(results: Any) -> list[str]:
     """One warning sentence per interruption whose terms are identified by high-leverage
-    observations under a sandwich covariance (empty otherwise); see the module docstring."""
+    observations under a sandwich covariance (empty otherwise); see the module docstring.
+
+    Parameters
+    ----------
+    results
+        Fitted :class:`trends.results.ITSResults`.
+
+    Returns
+    -------
+    list of str
+        The sentences (also :attr:`ITSResults.notes` and the :class:`LeverageWarning`).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> df = pd.DataFrame({"month": pd.period_range("2020-01", periods=24, freq="M"),
+    ...                    "y": np.r_[np.arange(12.0), np.arange(12.0) + 5] % 7 + 10})
+    >>> res = trends.ITS(df, outcome="y", date="month", interruptions={"x": "2021-01"},
+    ...                  cov="hac:2").fit()
+    >>> leverage_notes(res)  # twelve periods after the interruption: no term at risk
+    []
+    """
     kind = results.spec.cov_spec[0]
     if kind == "nonrobust":
         return []
@@ -134,6 +176,17 @@ def window_effects(results: Any, windows: Mapping[str, Any], alpha: float | None
     DataFrame
         ``window, start, end, n_periods, n_observed, observed, fitted, counterfactual, excess,
         excess_low, excess_high, ratio, ratio_low, ratio_high``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> df = pd.DataFrame({"month": pd.period_range("2020-01", periods=24, freq="M"),
+    ...                    "y": np.r_[np.arange(12.0), np.arange(12.0) + 5] % 7 + 10})
+    >>> res = trends.ITS(df, outcome="y", date="month", interruptions={"x": "2021-01"},
+    ...                  cov="hac:2").fit()
+    >>> window_effects(res, {"first": ("2021-01", "2021-06")})[["window", "n_periods"]]
+      window  n_periods
+    0  first          6
     """
     if not isinstance(windows, Mapping) or not windows:
         raise SpecificationError(f"windows={windows!r} is not valid; expected a non-empty "
