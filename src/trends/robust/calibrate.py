@@ -66,6 +66,24 @@ class CalibrationResult:
         reject, failed`` (NaN estimate for failed replicates).
     outcomes
         Term -> ``n_sims x nobs`` simulated outcomes at the used rows (for checks).
+
+    Parameters
+    ----------
+    alpha, n_sims, seed, latent_ar, draws, outcomes
+        As the attributes (built by :func:`calibrate`).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> from trends.robust import calibrate
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame({"month": pd.period_range("2019-01", periods=36, freq="M"),
+    ...                    "y": rng.poisson(20, 36)})
+    >>> res = trends.ITS(df, outcome="y", date="month", interruptions={"p": "2020-07"},
+    ...                  family="poisson").fit()
+    >>> cal = calibrate(res, terms=["level[p]"], n_sims=100)
+    >>> cal.n_sims, sorted(cal.outcomes), cal.outcomes["level[p]"].shape
+    (100, ['level[p]'], (100, 36))
     """
 
     alpha: float
@@ -501,6 +519,26 @@ def mde(results: Any, *, term: str, power: float = 0.8, cov: Any = None, n_sims:
     ``size_adjusted=True`` uses the size-adjusted critical value of :func:`power` (the MDE of
     a test that rejects a true null at 5% on this design; with a sandwich covariance that
     over-rejects, the nominal MDE is optimistic).
+
+    Parameters
+    ----------
+    results
+        Fitted :class:`trends.results.ITSResults` (the design simulated).
+    term
+        The interruption term, e.g. ``"level[p]"``.
+    power
+        Target power, in (0, 1).
+    cov
+        Covariance of the test (default: the model's), as ``trends.ITS(cov=...)``.
+    n_sims, seed
+        Replicates per effect size and the seed (common random numbers).
+    size_adjusted
+        Use the size-adjusted critical value (see above).
+
+    Returns
+    -------
+    float
+        The MDE on the scale of :func:`power`'s ``ratios``.
 
     Examples
     --------
