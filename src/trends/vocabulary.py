@@ -95,6 +95,17 @@ class Vocabulary:
         Cleaning and reconciliation rules (``min_year`` and other limits included).
     source
         Where it was read from (a folder, or ``trends/data`` for the packaged default).
+
+    Parameters
+    ----------
+    regions, groups, measures, rules, source
+        As the attributes (built by :func:`load_vocabulary`).
+
+    Examples
+    --------
+    >>> v = default_vocabulary()
+    >>> v.source, v.table("region") is v.regions
+    ('trends/data', True)
     """
 
     regions: AliasTable
@@ -265,6 +276,24 @@ def _read_text(path: Path) -> str:
 def load_vocabulary(vocabulary: Vocabulary | str | os.PathLike[str] | None = None) -> Vocabulary:
     """Load a vocabulary folder (see the module docstring), or the default for ``None``.
 
+    Parameters
+    ----------
+    vocabulary
+        A folder, a :class:`Vocabulary` (returned as is) or ``None`` (the packaged default).
+
+    Returns
+    -------
+    Vocabulary
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "vocab"
+    >>> _ = init_vocabulary(folder)
+    >>> v = load_vocabulary(folder)
+    >>> v.source == str(folder), v.rules.min_year
+    (True, 1970)
+
     Raises
     ------
     InputError
@@ -298,7 +327,18 @@ def load_vocabulary(vocabulary: Vocabulary | str | os.PathLike[str] | None = Non
 
 @cache
 def default_vocabulary() -> Vocabulary:
-    """The packaged (Pakistan) vocabulary: ``trends/data/aliases/*.csv`` and ``rules.json``."""
+    """The packaged (Pakistan) vocabulary: ``trends/data/aliases/*.csv`` and ``rules.json``.
+
+    Returns
+    -------
+    Vocabulary
+        Cached: the same object on every call.
+
+    Examples
+    --------
+    >>> default_vocabulary() is load_vocabulary(None)
+    True
+    """
     root = resources.files("trends") / "data"
     tables = {kind: read_alias_file(kind, (root / "aliases" / f"{kind}s.csv").read_text(
         encoding="utf-8"), f"trends/data/aliases/{kind}s.csv") for kind in KINDS}
@@ -396,6 +436,13 @@ def init_vocabulary(folder: str | os.PathLike[str], *, from_default: bool = Fals
     ------
     InputError
         If any of the files already exists (nothing is written then) or ``folder`` is a file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "vocab"
+    >>> [p.name for p in init_vocabulary(folder)]
+    ['regions.csv', 'groups.csv', 'measures.csv', 'rules.json', 'README.md']
     """
     target = Path(folder)
     if target.exists() and not target.is_dir():
