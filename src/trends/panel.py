@@ -152,6 +152,15 @@ def load_rules(rules: Rules | dict[str, Any] | str | os.PathLike[str] | None = N
         The rules overridden (default: the packaged ``trends/data/rules.json``), e.g. those of
         a :mod:`vocabulary <trends.vocabulary>`.
 
+    Returns
+    -------
+    Rules
+
+    Examples
+    --------
+    >>> load_rules({"min_year": 1990}).min_year
+    1990
+
     Raises
     ------
     InputError
@@ -556,6 +565,14 @@ def complete_months(records: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         Panel rows sorted by :data:`PANEL_SORT`, columns of :data:`PANEL_COLUMNS` then
         :data:`PANEL_EXTRA` (extras present in ``records`` only).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rec = pd.DataFrame({"month": ["2020-01", "2020-03"], "region": "national",
+    ...     "group": "all", "measure": "attacks", "source": "A", "value": [3, 5], "url": ""})
+    >>> complete_months(rec)["value"].tolist()
+    [3, <NA>, 5]
     """
     cols = [*PANEL_COLUMNS, *[c for c in PANEL_EXTRA if c in records.columns]]
     if records.empty:
@@ -583,7 +600,25 @@ def _typed_panel(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def panel_for_output(df: pd.DataFrame) -> pd.DataFrame:
-    """The panel in output form: :data:`PANEL_COLUMNS` first, typed, sorted."""
+    """The panel in output form: :data:`PANEL_COLUMNS` first, typed, sorted.
+
+    Parameters
+    ----------
+    df
+        Panel rows (extra columns are kept after the panel columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rec = pd.DataFrame({"month": ["2020-01", "2020-03"], "region": "national",
+    ...     "group": "all", "measure": "attacks", "source": "A", "value": [3, 5], "url": ""})
+    >>> panel_for_output(rec[["value", *PANEL_KEYS, "url"]]).columns.tolist()
+    ['month', 'region', 'group', 'measure', 'source', 'value', 'url']
+    """
     missing = [c for c in PANEL_COLUMNS if c not in df.columns]
     if missing:
         raise SpecificationError(f"panel lacks columns {missing}")
@@ -592,12 +627,54 @@ def panel_for_output(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_panel(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write a panel atomically with deterministic order and integer formatting."""
+    """Write a panel atomically with deterministic order and integer formatting.
+
+    Parameters
+    ----------
+    df
+        The panel.
+    path
+        Target ``.csv`` file.
+
+    Returns
+    -------
+    pathlib.Path
+        The written path.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rec = pd.DataFrame({"month": ["2020-01", "2020-03"], "region": "national",
+    ...     "group": "all", "measure": "attacks", "source": "A", "value": [3, 5], "url": ""})
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "panel.csv"
+    >>> read_panel(write_panel(complete_months(rec), path))["value"].tolist()
+    [3, <NA>, 5]
+    """
     return write_csv(panel_for_output(df), path)
 
 
 def read_panel(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a ``panel.csv`` written by :func:`write_panel` (value as nullable ``Int64``).
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text columns as ``str``, counts as ``Int64``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "panel.csv"
+    >>> _ = path.write_text("month,region,group,measure,source,value,url\\n"
+    ...                     "2020-01,national,all,attacks,A,3,\\n")
+    >>> read_panel(path)["value"].tolist()
+    [3]
 
     Raises
     ------
@@ -732,6 +809,14 @@ def headline(
         Columns ``month`` (``YYYY-MM``), ``value`` (``Int64``, ``<NA>`` where no source has a
         figure), ``source`` and ``url`` of the chosen figure; every month from the first to the
         last month any listed source covers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rec = pd.DataFrame({"month": ["2020-01", "2020-03"], "region": "national",
+    ...     "group": "all", "measure": "attacks", "source": "A", "value": [3, 5], "url": ""})
+    >>> headline(complete_months(rec), ["B", "A"])["source"].tolist()
+    ['A', '', 'A']
     """
     priority = list(priority if priority is not None else load_rules().headline_priority)
     sel = panel[(panel["measure"] == measure) & (panel["region"] == region)
