@@ -77,6 +77,17 @@ class StructuralResults:
         The :class:`trends.structural.MLE` record of the optimisation.
     draws, seed
         Simulation size and seed of the bands and intervals.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"month": pd.period_range("2019-01", periods=36, freq="M"),
+    ...                    "y": 10 + np.r_[np.zeros(18), np.ones(18)] + rng.normal(0, 0.3, 36)})
+    >>> res = trends.StructuralITS(df, outcome="y", date="month", interruptions={"p": "2020-07"},
+    ...                            trend="local level").fit(draws=200)
+    >>> res.terms, res.nobs, res.converged
+    (['level[p]'], 36, True)
     """
 
     # set once by __init__ through object.__setattr__ (the instance is immutable)
