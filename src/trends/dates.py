@@ -36,6 +36,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# one table of month names for report periods (trends.periods) and date columns (here)
+from trends.periods import _MON, _MONTHS
+
 __all__ = ["DateError", "parse_text", "from_decimal", "infer_decimal_freq", "parse_column",
            "combine_columns", "second_kind", "DECIMAL_FREQUENCY"]
 
@@ -43,13 +46,6 @@ __all__ = ["DateError", "parse_text", "from_decimal", "infer_decimal_freq", "par
 DECIMAL_FREQUENCY: dict[str, int] = {"M": 12, "Q": 4, "Y": 1}
 _PFREQ = {"M": "M", "W": "W-SUN", "Q": "Q-DEC", "Y": "Y-DEC"}
 
-_MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
-    "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
-    "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11,
-    "november": 11, "dec": 12, "december": 12,
-}
-_MON = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _SEP = r"\s*[-/.,_ ]\s*"
 _NAME_YEAR = re.compile(rf"({_MON})\.?(?:{_SEP}|\s*)(\d{{4}}|\d{{2}})", re.I)
 _YEAR_NAME = re.compile(rf"(\d{{4}}){_SEP}({_MON})\.?", re.I)
