@@ -295,7 +295,7 @@ def _candidates(rows: list[dict[str, Any]], rules: Rules) -> list[_Candidate]:
         dated = [(_pub_range(str(r.get("published", ""))), str(r.get("published", "")).strip())
                  for r in rs]
         dated = [(rng, text) for rng, text in dated if rng]
-        pubs = [rng for rng, _ in dated]
+        pubs = [rng for rng, _ in dated if rng is not None]
         flags = sorted({f.strip() for r in rs for f in str(r.get("flag", "")).split(";")
                         if f.strip()})
         vintages = [(_release_end(str(r.get("vintage", ""))), str(r.get("vintage", "")).strip())
@@ -434,8 +434,8 @@ def reconcile(rows: pd.DataFrame, rules: Rules | None = None) -> Reconciled:
     alts: list[dict[str, Any]] = []
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for r in records(rows):
-        for c in ("url", "flag", "published", "vintage"):
-            r.setdefault(c, "")
+        for col in ("url", "flag", "published", "vintage"):
+            r.setdefault(col, "")
         groups.setdefault(tuple(r[k] for k in CELL_KEYS), []).append(r)
     for key in sorted(groups):
         rs = sorted(groups[key], key=lambda r: r["raw_id"])
