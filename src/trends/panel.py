@@ -111,6 +111,16 @@ class Rules:
         Lists of region codes that each add up to the national total; a national total row is
         checked against the sum of the parts of the list that covers most of its table's
         regions (empty: all non-national regions in the table).
+
+    Parameters
+    ----------
+    **fields
+        The attributes above (usually built by :func:`load_rules`).
+
+    Examples
+    --------
+    >>> load_rules().reconcile_order
+    ('non_suspect', 'latest_release', 'own_publication', 'most_reports')
     """
 
     period_horizon: str | None = None
@@ -403,7 +413,26 @@ def _unresolved(cell: dict[str, Any], cands: list[_Candidate], remaining: list[_
 
 @dataclass(frozen=True)
 class Reconciled:
-    """Output of :func:`reconcile`."""
+    """Output of :func:`reconcile`.
+
+    Parameters
+    ----------
+    cells
+        One row per cell: ``CELL_KEYS`` and ``value, url, n_reports, n_alternatives, flag``.
+    status
+        ``raw_id -> (status, reason)``.
+    alternatives
+        Every candidate value of the cells with more than one.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"raw_id": [1, 2], "file": "a.csv", "line": [2, 3],
+    ...     "source": "A", "period": "2020-01", "region": "national", "group": "all",
+    ...     "measure": "attacks", "value": [5, 5], "url": ["u1", "u2"]})
+    >>> reconcile(rows).cells["value"].tolist()
+    [5]
+    """
 
     cells: pd.DataFrame  # one row per cell: CELL_KEYS + value, url, n_reports, ...
     status: dict[int, tuple[str, str]]  # raw_id -> (status, reason)
@@ -427,6 +456,15 @@ def reconcile(rows: pd.DataFrame, rules: Rules | None = None) -> Reconciled:
         ``cells`` (chosen value per cell with merged URLs), ``status`` (per ``raw_id``:
         kept / merged / superseded / dropped and why) and ``alternatives`` (every candidate
         value of cells with more than one value, with ``chosen`` and ``decided_by``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"raw_id": [1, 2], "file": "a.csv", "line": [2, 3],
+    ...     "source": "A", "period": "2020-01", "region": "national", "group": "all",
+    ...     "measure": "attacks", "value": [5, 5], "url": ["u1", "u2"]})
+    >>> reconcile(rows).status
+    {1: ('kept', ''), 2: ('merged', 'same value as a.csv:2 (another report)')}
     """
     rules = rules or load_rules()
     status: dict[int, tuple[str, str]] = {}
