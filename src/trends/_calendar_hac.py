@@ -39,7 +39,27 @@ __all__ = ["calendar_positions", "hac_meat", "calendar_hac", "apply_calendar_hac
 
 
 def calendar_positions(design: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Calendar position (0-based, within its series) and series code of every used row."""
+    """Calendar position (0-based, within its series) and series code of every used row.
+
+    Parameters
+    ----------
+    design
+        A :class:`trends.design.Design` (or multi-source design): ``used`` and ``treated``.
+
+    Returns
+    -------
+    positions, groups : ndarray
+        Integer arrays, one entry per used row.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> df = pd.DataFrame({"month": pd.period_range("2020-01", periods=8, freq="M"),
+    ...                    "y": [1.0, 2, np.nan, 3, 4, 6, 5, 7]})
+    >>> d = trends.ITS(df, outcome="y", date="month", interruptions={"x": "2020-05"}).design()
+    >>> [a.tolist() for a in calendar_positions(d)]
+    [[0, 1, 3, 4, 5, 6, 7], [0, 0, 0, 0, 0, 0, 0]]
+    """
     used = np.asarray(design.used, dtype=bool)
     n_grid = len(used)
     n_per = int(np.asarray(design.treated).sum())
@@ -67,6 +87,16 @@ def hac_meat(scores: np.ndarray, time: np.ndarray, lags: int,
     -------
     ndarray
         ``k x k`` (or ``B x k x k``) matrix ``sum_l w_l sum_t s_t s_{t-l}'``.
+
+    Examples
+    --------
+    A gap in the calendar (position 2 missing) removes the lag-1 product across it:
+
+    >>> import numpy as np
+    >>> hac_meat(np.ones((4, 1)), np.arange(4), lags=1)
+    array([[7.]])
+    >>> hac_meat(np.ones((4, 1)), np.array([0, 1, 3, 4]), lags=1)
+    array([[6.]])
     """
     s = np.asarray(scores, dtype=float)
     single = s.ndim == 2
@@ -90,7 +120,28 @@ def hac_meat(scores: np.ndarray, time: np.ndarray, lags: int,
 def calendar_hac(scores: np.ndarray, hessian_inv: np.ndarray, time: np.ndarray, lags: int,
                  small: bool = False, groups: np.ndarray | None = None) -> np.ndarray:
     """Sandwich ``H^{-1} S H^{-1}`` with the calendar-time meat of :func:`hac_meat`;
-    ``small`` multiplies by ``n / (n - k)`` (``k`` = columns of ``scores``)."""
+    ``small`` multiplies by ``n / (n - k)`` (``k`` = columns of ``scores``).
+
+    Parameters
+    ----------
+    scores, time, lags, groups
+        As for :func:`hac_meat`.
+    hessian_inv
+        Inverse of the (negative) Hessian, ``k x k`` (or ``B x k x k``).
+    small
+        Small-sample factor ``n / (n - k)``.
+
+    Returns
+    -------
+    ndarray
+        The covariance, ``k x k`` (or ``B x k x k``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> calendar_hac(np.ones((4, 1)), np.eye(1), np.array([0, 1, 3, 4]), lags=1)
+    array([[6.]])
+    """
     S = hac_meat(scores, time, lags, groups)
     V = hessian_inv @ S @ np.swapaxes(hessian_inv, -1, -2)
     if small:
@@ -115,8 +166,34 @@ def sandwich_arrays(res: Any, design: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def apply_calendar_hac(res: Any, design: Any, lags: int, small: bool) -> Any:
     """Replace the covariance of the statsmodels result ``res`` (fitted with the row-time HAC,
-    whose ``use_t`` convention it keeps) by the calendar-time HAC one, as statsmodels' own robust covariances do
-    (``cov_params_default``), and clear the cached standard errors and tests."""
+    whose ``use_t`` convention it keeps) by the calendar-time HAC one, as statsmodels' own
+    robust covariances do (``cov_params_default``), and clear the cached standard errors and
+    tests.
+
+    Parameters
+    ----------
+    res
+        A statsmodels results object (GLM or OLS) fitted with ``cov_type="HAC"``.
+    design
+        Its design (for :func:`calendar_positions`).
+    lags, small
+        Bartlett lags and the small-sample factor.
+
+    Returns
+    -------
+    statsmodels results
+        ``res`` itself, modified.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> df = pd.DataFrame({"month": pd.period_range("2020-01", periods=12, freq="M"),
+    ...                    "y": [1.0, 2, np.nan, 3, 4, 6, 5, 7, 6, 8, 9, 8]})
+    >>> r = trends.ITS(df, outcome="y", date="month", interruptions={"x": "2020-07"},
+    ...                cov="hac:2:calendar").fit()
+    >>> r.cov.shape
+    (4, 4)
+    """
     xu, bread = sandwich_arrays(res, design)
     time, groups = calendar_positions(design)
     V = calendar_hac(xu, bread, time, lags, small, groups)

@@ -51,8 +51,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from trends.design import COUNT_FAMILIES, Design, to_period
+from trends.design import Design, to_period
 from trends.errors import SpecificationError
+from trends.families import Family, Gaussian, NegativeBinomial, Poisson, QuasiPoisson, get_family
 
 __all__ = ["AggregateData", "AggregateProblem", "AggregateFit", "prepare_aggregates", "fit",
            "AGGREGATE_COLUMNS"]
@@ -79,6 +80,27 @@ class AggregateData:
         unobserved periods.
     remainders
         The remainders ``value - observed_sum`` of the used aggregates.
+
+    Parameters
+    ----------
+    report, hidden, remainders
+        As the attributes.
+    n_periods
+        Periods of each used aggregate's window.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> y = [5, 7, 6, None, None, None, 8, 6, 7, 9, 8, 7, 12, 11, 13, 12, 14, 12, 13, 15, 12,
+    ...      14, 13, 12]
+    >>> df = pd.DataFrame({"month": pd.period_range("2020-01", periods=24, freq="M"),
+    ...                    "y": np.array(y, dtype=float)})
+    >>> agg = pd.DataFrame({"start": ["2020-04"], "end": ["2020-06"], "value": [20]})
+    >>> design = trends.ITS(df, outcome="y", date="month", interruptions={"x": "2021-01"},
+    ...                     family="poisson").design()
+    >>> data = prepare_aggregates(agg, design)
+    >>> data.n_used, data.hidden_rows.tolist()
+    (1, [3, 4, 5])
     """
 
     report: pd.DataFrame
@@ -108,6 +130,33 @@ def prepare_aggregates(agg: Any, design: Design) -> AggregateData:
 
     Rows are named by the frame's index label in messages (``trends fit --aggregates`` sets
     the index to the file's line numbers).
+
+    Parameters
+    ----------
+    agg
+        A DataFrame with columns ``start``, ``end`` (periods, inclusive) and ``value`` (the
+        published total), plus ``source`` in a multi-source model.
+    design
+        The model design the totals are observations of.
+
+    Returns
+    -------
+    AggregateData
+        The windows' unobserved rows, remainders and a report of every row.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> y = [5, 7, 6, None, None, None, 8, 6, 7, 9, 8, 7, 12, 11, 13, 12, 14, 12, 13, 15, 12,
+    ...      14, 13, 12]
+    >>> df = pd.DataFrame({"month": pd.period_range("2020-01", periods=24, freq="M"),
+    ...                    "y": np.array(y, dtype=float)})
+    >>> agg = pd.DataFrame({"start": ["2020-04"], "end": ["2020-06"], "value": [20]})
+    >>> design = trends.ITS(df, outcome="y", date="month", interruptions={"x": "2021-01"},
+    ...                     family="poisson").design()
+    >>> data = prepare_aggregates(agg, design)
+    >>> data.remainders.tolist(), data.report["status"].tolist()
+    ([20.0], ['used'])
 
     Raises
     ------
@@ -157,7 +206,7 @@ def prepare_aggregates(agg: Any, design: Design) -> AggregateData:
         if pd.isna(value) or not math.isfinite(float(value)):
             raise SpecificationError(f"{who}: value {raw!r} is not a number; expected a total")
         value = float(value)
-        if fam in COUNT_FAMILIES and (value < 0 or value != math.floor(value)):
+        if get_family(fam).counts and (value < 0 or value != math.floor(value)):
             raise SpecificationError(
                 f"{who}: value {raw!r} is not a non-negative integer; family '{fam}' needs "
                 "integer count totals")
@@ -194,7 +243,7 @@ def prepare_aggregates(agg: Any, design: Design) -> AggregateData:
     hidden: list[np.ndarray] = []
     rema: list[float] = []
     nper: list[int] = []
-    for pos, label, src, start, end, value in rows:
+    for _pos, label, src, start, end, value in rows:
         block = 0 if src is None else sources.index(src)
         lo = block * n_per + int(start.ordinal - first.ordinal)
         hi = block * n_per + int(end.ordinal - first.ordinal) + 1
@@ -267,12 +316,31 @@ class AggregateProblem:
         The model design (:class:`trends.design.Design` or a multi-source design).
     aggregates
         The validated aggregates (:func:`prepare_aggregates`).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> y = [5, 7, 6, None, None, None, 8, 6, 7, 9, 8, 7, 12, 11, 13, 12, 14, 12, 13, 15, 12,
+    ...      14, 13, 12]
+    >>> df = pd.DataFrame({"month": pd.period_range("2020-01", periods=24, freq="M"),
+    ...                    "y": np.array(y, dtype=float)})
+    >>> agg = pd.DataFrame({"start": ["2020-04"], "end": ["2020-06"], "value": [20]})
+    >>> design = trends.ITS(df, outcome="y", date="month", interruptions={"x": "2021-01"},
+    ...                     family="poisson").design()
+    >>> problem = AggregateProblem(design, prepare_aggregates(agg, design))
+    >>> problem.n_params, round(float(problem.loglike(problem.fit().params)), 3)
+    (4, -46.872)
+    >>> y_sim, r_sim = problem.simulate(problem.fit().params, np.random.default_rng(0))
+    >>> y_sim.shape, r_sim.shape
+    ((21,), (1,))
     """
 
     def __init__(self, design: Design, aggregates: AggregateData) -> None:
         self.design = design
         self.aggregates = aggregates
         self.family = design.family
+        self._family: Family = get_family(design.family)
+        self._sums: _Sums = _sums_of(self._family)
         self.X = design.X.to_numpy(dtype=float)
         self.y = np.asarray(design.y, dtype=float)
         self.offset = None if design.offset is None else np.asarray(design.offset, dtype=float)
@@ -287,17 +355,19 @@ class AggregateProblem:
     @property
     def n_params(self) -> int:
         """Number of likelihood parameters (``k``, plus ``log alpha`` / ``log sigma^2``)."""
-        return self.k + (self.family in {"negbin", "gaussian"})
+        return self.k + self._sums.extra_params
 
     # --- pieces
     def _eta(self, beta: np.ndarray) -> np.ndarray:
         eta = self.X @ beta
         return eta if self.offset is None else eta + self.offset
 
+    def _mu(self, beta: np.ndarray) -> np.ndarray:
+        return self._family.link.inverse(self._eta(beta))
+
     def _hidden_mu(self, beta: np.ndarray) -> list[np.ndarray]:
-        if self.family == "gaussian":
-            return [XH @ beta for XH in self._XH]
-        return [np.exp(XH @ beta + o) for XH, o in zip(self._XH, self._offH, strict=True)]
+        return [self._family.link.inverse(XH @ beta + o)
+                for XH, o in zip(self._XH, self._offH, strict=True)]
 
     def loglike_and_score(self, params: np.ndarray, y: np.ndarray | None = None,
                           remainders: np.ndarray | None = None) -> tuple[float, np.ndarray]:
@@ -305,57 +375,7 @@ class AggregateProblem:
         the monthly outcomes at the used rows, and ``remainders``, one per used aggregate)."""
         y = self.y if y is None else np.asarray(y, dtype=float)
         r = self.remainders if remainders is None else np.asarray(remainders, dtype=float)
-        params = np.asarray(params, dtype=float)
-        beta = params[: self.k]
-        fam = self.family
-        if fam == "gaussian":
-            return self._gaussian(params, y, r)
-        X = self.X
-        mu = np.exp(self._eta(beta))
-        grad = np.zeros(len(params))
-        if fam in {"poisson", "quasipoisson"}:
-            ll = float(np.sum(y * np.log(mu) - mu - special.gammaln(y + 1.0)))
-            grad[: self.k] = X.T @ (y - mu)
-            for XH, muH, ra in zip(self._XH, self._hidden_mu(beta), r, strict=True):
-                M = float(muH.sum())
-                ll += ra * math.log(M) - M - float(special.gammaln(ra + 1.0))
-                grad[: self.k] += (ra / M - 1.0) * (XH.T @ muH)
-            return ll, grad
-        # negbin
-        alpha = math.exp(params[self.k])
-        k0 = np.full(len(mu), 1.0 / alpha)
-        lli, dM, dk = _nb_logpmf(y, mu, k0)
-        ll = float(lli.sum())
-        grad[: self.k] = X.T @ (dM * mu)
-        grad[self.k] = float(np.sum(dk * -k0))
-        for XH, muH, ra in zip(self._XH, self._hidden_mu(beta), r, strict=True):
-            M = float(muH.sum())
-            S = float(np.sum(muH**2))
-            ka = M * M / (alpha * S)
-            lla, dMa, dka = _nb_logpmf(np.array([ra]), np.array([M]), np.array([ka]))
-            ll += float(lla[0])
-            g = XH.T @ muH
-            h = XH.T @ (2.0 * muH**2)
-            dk_db = ka * (2.0 * g / M - h / S)
-            grad[: self.k] += float(dMa[0]) * g + float(dka[0]) * dk_db
-            grad[self.k] += float(dka[0]) * -ka
-        return ll, grad
-
-    def _gaussian(self, params: np.ndarray, y: np.ndarray, r: np.ndarray
-                  ) -> tuple[float, np.ndarray]:
-        beta, s2 = params[: self.k], math.exp(params[self.k])
-        e = y - self.X @ beta
-        ll = float(np.sum(stats.norm.logpdf(e, scale=math.sqrt(s2))))
-        grad = np.zeros(len(params))
-        grad[: self.k] = self.X.T @ e / s2
-        grad[self.k] = float(np.sum(e**2) / (2 * s2) - len(e) / 2)
-        for XH, ra in zip(self._XH, r, strict=True):
-            m = len(XH)
-            ea = ra - float(XH.sum(axis=0) @ beta)
-            ll += float(stats.norm.logpdf(ea, scale=math.sqrt(m * s2)))
-            grad[: self.k] += XH.sum(axis=0) * ea / (m * s2)
-            grad[self.k] += ea**2 / (2 * m * s2) - 0.5
-        return ll, grad
+        return self._sums.loglike_and_score(self, np.asarray(params, dtype=float), y, r)
 
     def loglike(self, params: np.ndarray, y: np.ndarray | None = None,
                 remainders: np.ndarray | None = None) -> float:
@@ -387,64 +407,30 @@ class AggregateProblem:
         """Draw the monthly outcomes at the used rows and the remainders (the sums of draws
         at each aggregate's unobserved periods) from the model at ``params``."""
         beta = np.asarray(params, dtype=float)[: self.k]
-        fam = self.family
-        mus = [self._eta(beta) if fam == "gaussian" else np.exp(self._eta(beta))]
+        mus = [self._mu(beta)]
         mus += self._hidden_mu(beta)
-        draws = [self._draw(m, params, rng) for m in mus]
+        draws = [self._sums.draw(self, m, params, rng) for m in mus]
         return draws[0], np.array([float(d.sum()) for d in draws[1:]])
-
-    def _draw(self, mu: np.ndarray, params: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        fam = self.family
-        if fam in {"poisson", "quasipoisson"}:
-            return rng.poisson(mu).astype(float)
-        if fam == "negbin":
-            alpha = math.exp(float(params[self.k]))
-            lam = rng.gamma(1.0 / alpha, alpha * mu)
-            return rng.poisson(lam).astype(float)
-        return mu + rng.normal(0.0, math.exp(0.5 * float(params[self.k])), len(mu))
 
     # --- estimation
     def start_params(self, y: np.ndarray | None = None) -> np.ndarray:
         """Start values: the GLM (Poisson / OLS) fit on the monthly rows; for negbin also a
         moment estimate of ``log alpha`` from it."""
-        import trends._statsmodels as sm  # not statsmodels.api: no formula interface
-
-        y = self.y if y is None else y
-        if self.family == "gaussian":
-            res = sm.OLS(y, self.X).fit()
-            return np.r_[np.asarray(res.params), math.log(max(float(res.scale), 1e-12))]
-        res = sm.GLM(y, self.X, family=sm.families.Poisson(), offset=self.offset).fit()
-        b = np.asarray(res.params, dtype=float)
-        if self.family != "negbin":
-            return b
-        mu = np.asarray(res.fittedvalues, dtype=float)
-        a = float(np.sum((y - mu) ** 2 - mu) / np.sum(mu**2))
-        return np.r_[b, math.log(min(max(a, 1e-3), 10.0))]
+        return self._sums.start_params(self, self.y if y is None else y)
 
     def fit(self, y: np.ndarray | None = None, remainders: np.ndarray | None = None,
             start: np.ndarray | None = None) -> AggregateFit:
         """Maximum likelihood for these (or other: ``y``, ``remainders``) data."""
         y = self.y if y is None else np.asarray(y, dtype=float)
         r = self.remainders if remainders is None else np.asarray(remainders, dtype=float)
-        if self.family == "gaussian":
-            return self._fit_gaussian(y, r)
-        theta = self.start_params(y) if start is None else np.asarray(start, dtype=float)
-        if self.family == "negbin" and start is None:
-            poisson = self._as_poisson().fit(y, r, start=theta[: self.k])
-            if self.alpha_score_at_zero(poisson.theta, y, r) <= 0:
-                # The NB2 likelihood's slope in alpha at 0 is <= 0: alpha's MLE is on the
-                # boundary, where NB2 is Poisson (as trends.its does without aggregates):
-                # report the Poisson fit; the results then show alpha = 0.
-                warnings.warn("no overdispersion: the NB2 alpha estimate is on the boundary 0, "
-                              "where NB2 is Poisson; reporting the Poisson fit (alpha = 0)",
-                              RuntimeWarning, stacklevel=3)
-                return poisson
-            theta = np.r_[poisson.theta, theta[self.k]]
+        return self._sums.fit(self, y, r, start)
+
+    def _maximise(self, theta: np.ndarray, y: np.ndarray, r: np.ndarray) -> AggregateFit:
+        """Newton from ``theta``, L-BFGS-B and Newton again should it stall."""
         theta, ll, g, iters = self._newton(theta, y, r)
         if not np.max(np.abs(g)) < 1e-6:  # Newton stalled: quasi-Newton, then Newton again
-            bounds = [(None, None)] * self.k
-            if self.family == "negbin":
-                bounds.append(_LOG_ALPHA_BOUNDS)
+            bounds: list[tuple[float | None, float | None]] = [(None, None)] * self.k
+            bounds += self._sums.extra_bounds
 
             def neg(p: np.ndarray) -> tuple[float, np.ndarray]:
                 llp, gp = self.loglike_and_score(p, y, r)
@@ -482,8 +468,8 @@ class AggregateProblem:
             t = 1.0
             while t > 1e-10:
                 cand = theta + t * step
-                if self.family == "negbin":
-                    cand[self.k] = float(np.clip(cand[self.k], *_LOG_ALPHA_BOUNDS))
+                for j, (lo, hi) in enumerate(self._sums.extra_bounds, start=self.k):
+                    cand[j] = float(np.clip(cand[j], lo, hi))
                 llc, gc = self.loglike_and_score(cand, y, r)
                 if math.isfinite(llc) and llc >= ll - 1e-12 * max(1.0, abs(ll)):
                     break
@@ -497,6 +483,8 @@ class AggregateProblem:
         poisson = AggregateProblem.__new__(AggregateProblem)
         poisson.__dict__.update(self.__dict__)
         poisson.family = "poisson"
+        poisson._family = get_family("poisson")
+        poisson._sums = _sums_of(poisson._family)
         return poisson
 
     def alpha_score_at_zero(self, beta: np.ndarray, y: np.ndarray | None = None,
@@ -514,25 +502,34 @@ class AggregateProblem:
             out += S / M**2 * ((ra - M) ** 2 - ra)
         return 0.5 * out
 
-    def _fit_gaussian(self, y: np.ndarray, r: np.ndarray) -> AggregateFit:
-        rows = [self.X] + [XH.sum(axis=0)[None, :] for XH in self._XH]
-        Z = np.vstack(rows)
-        z = np.r_[y, r]
-        w = np.r_[np.ones(len(y)), 1.0 / np.array([len(XH) for XH in self._XH], dtype=float)]
-        sw = np.sqrt(w)
-        beta, *_ = np.linalg.lstsq(Z * sw[:, None], z * sw, rcond=None)
-        rss = float(np.sum(w * (z - Z @ beta) ** 2))
-        N = len(z)
-        s2_ml = rss / N
-        theta = np.r_[beta, math.log(s2_ml)]
-        ll = self.loglike(theta, y, r)
-        s2 = rss / (N - self.k)
-        cov = s2 * np.linalg.inv((Z * w[:, None]).T @ Z)
-        return AggregateFit._build(self, theta, ll, cov, y, r, True, 0, scale=s2)
-
-
 def fit(design: Design, aggregates: AggregateData) -> AggregateFit:
-    """Maximum-likelihood fit of ``design`` with ``aggregates`` (see the module docstring)."""
+    """Maximum-likelihood fit of ``design`` with ``aggregates`` (see the module docstring).
+
+    Parameters
+    ----------
+    design
+        The model design.
+    aggregates
+        Validated aggregates (:func:`prepare_aggregates`).
+
+    Returns
+    -------
+    AggregateFit
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> y = [5, 7, 6, None, None, None, 8, 6, 7, 9, 8, 7, 12, 11, 13, 12, 14, 12, 13, 15, 12,
+    ...      14, 13, 12]
+    >>> df = pd.DataFrame({"month": pd.period_range("2020-01", periods=24, freq="M"),
+    ...                    "y": np.array(y, dtype=float)})
+    >>> agg = pd.DataFrame({"start": ["2020-04"], "end": ["2020-06"], "value": [20]})
+    >>> design = trends.ITS(df, outcome="y", date="month", interruptions={"x": "2021-01"},
+    ...                     family="poisson").design()
+    >>> res = fit(design, prepare_aggregates(agg, design))
+    >>> res.converged, res.params.round(3).tolist()
+    (True, [1.753, 0.027, 0.395, -0.019])
+    """
     return AggregateProblem(design, aggregates).fit()
 
 
@@ -542,14 +539,293 @@ class _NB2Model:
     loglike_method = "nb2"
 
 
+# --------------------------------------------------------------------------- per family
+class _Sums:
+    """How one family's likelihood treats an aggregate observation (module docstring): the
+    one per-family object :class:`AggregateProblem` and :class:`AggregateFit` ask. A new
+    family supports aggregates by registering a subclass in :data:`_SUMS`."""
+
+    #: likelihood parameters after the coefficients, and their optimisation bounds
+    extra_params: int = 0
+    extra_bounds: tuple[tuple[float, float], ...] = ()
+    #: Wald tests use t with ``df_resid``
+    use_t: bool = False
+    #: class of the marker read by :class:`trends.results.ITSResults` (an NB2 fit)
+    marker_class: type | None = None
+    method: str = ("maximum likelihood (Newton), covariance from the observed information")
+
+    def loglike_and_score(self, p: AggregateProblem, params: np.ndarray, y: np.ndarray,
+                          r: np.ndarray) -> tuple[float, np.ndarray]:
+        raise NotImplementedError
+
+    def draw(self, p: AggregateProblem, mu: np.ndarray, params: np.ndarray,
+             rng: np.random.Generator) -> np.ndarray:
+        return rng.poisson(mu).astype(float)
+
+    def start_params(self, p: AggregateProblem, y: np.ndarray) -> np.ndarray:
+        import trends._statsmodels as sm  # not statsmodels.api: no formula interface
+
+        res = sm.GLM(y, p.X, family=sm.families.Poisson(), offset=p.offset).fit()
+        return np.asarray(res.params, dtype=float)
+
+    def fit(self, p: AggregateProblem, y: np.ndarray, r: np.ndarray,
+            start: np.ndarray | None) -> AggregateFit:
+        theta = self.start_params(p, y) if start is None else np.asarray(start, dtype=float)
+        return p._maximise(theta, y, r)
+
+    def dispersion_scale(self, p: AggregateProblem, theta: np.ndarray, y: np.ndarray,
+                         r: np.ndarray) -> float:
+        """Factor of the inverse information in the covariance (and the reported scale)."""
+        return 1.0
+
+    def reported(self, theta: np.ndarray, cov: np.ndarray, k: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """The reported ``params`` and their covariance from the likelihood's."""
+        return theta[:k].copy(), cov.copy()
+
+    def pearson(self, y: np.ndarray, mu: np.ndarray, params: np.ndarray, scale: float
+                ) -> np.ndarray:
+        return (y - mu) / np.sqrt(mu)
+
+
+class _PoissonSums(_Sums):
+    """A sum of independent Poisson counts is Poisson with the summed mean (exact)."""
+
+    def loglike_and_score(self, p: AggregateProblem, params: np.ndarray, y: np.ndarray,
+                          r: np.ndarray) -> tuple[float, np.ndarray]:
+        beta = params[: p.k]
+        X = p.X
+        mu = p._mu(beta)
+        grad = np.zeros(len(params))
+        ll = float(np.sum(y * np.log(mu) - mu - special.gammaln(y + 1.0)))
+        grad[: p.k] = X.T @ (y - mu)
+        for XH, muH, ra in zip(p._XH, p._hidden_mu(beta), r, strict=True):
+            M = float(muH.sum())
+            ll += ra * math.log(M) - M - float(special.gammaln(ra + 1.0))
+            grad[: p.k] += (ra / M - 1.0) * (XH.T @ muH)
+        return ll, grad
+
+
+class _QuasiPoissonSums(_PoissonSums):
+    """The Poisson score equations with the Pearson dispersion over monthly and aggregate
+    observations."""
+
+    method = _Sums.method + " times the Pearson dispersion"
+
+    def dispersion_scale(self, p: AggregateProblem, theta: np.ndarray, y: np.ndarray,
+                         r: np.ndarray) -> float:
+        beta = theta[: p.k]
+        mu = np.exp(p._eta(beta))
+        M = np.array([m.sum() for m in p._hidden_mu(beta)])
+        chi2 = float(np.sum((y - mu) ** 2 / mu) + np.sum((r - M) ** 2 / M))
+        return chi2 / (len(y) + len(r) - p.k)
+
+
+class _NB2Sums(_Sums):
+    """NB2, the totals moment-matched (variance ``M + alpha S``); ``log alpha`` last."""
+
+    extra_params = 1
+    extra_bounds = (_LOG_ALPHA_BOUNDS,)
+    marker_class = _NB2Model
+
+    def loglike_and_score(self, p: AggregateProblem, params: np.ndarray, y: np.ndarray,
+                          r: np.ndarray) -> tuple[float, np.ndarray]:
+        beta = params[: p.k]
+        X = p.X
+        mu = p._mu(beta)
+        grad = np.zeros(len(params))
+        alpha = math.exp(params[p.k])
+        k0 = np.full(len(mu), 1.0 / alpha)
+        lli, dM, dk = _nb_logpmf(y, mu, k0)
+        ll = float(lli.sum())
+        grad[: p.k] = X.T @ (dM * mu)
+        grad[p.k] = float(np.sum(dk * -k0))
+        for XH, muH, ra in zip(p._XH, p._hidden_mu(beta), r, strict=True):
+            M = float(muH.sum())
+            S = float(np.sum(muH**2))
+            ka = M * M / (alpha * S)
+            lla, dMa, dka = _nb_logpmf(np.array([ra]), np.array([M]), np.array([ka]))
+            ll += float(lla[0])
+            g = XH.T @ muH
+            h = XH.T @ (2.0 * muH**2)
+            dk_db = ka * (2.0 * g / M - h / S)
+            grad[: p.k] += float(dMa[0]) * g + float(dka[0]) * dk_db
+            grad[p.k] += float(dka[0]) * -ka
+        return ll, grad
+
+    def draw(self, p: AggregateProblem, mu: np.ndarray, params: np.ndarray,
+             rng: np.random.Generator) -> np.ndarray:
+        alpha = math.exp(float(params[p.k]))
+        lam = rng.gamma(1.0 / alpha, alpha * mu)
+        return rng.poisson(lam).astype(float)
+
+    def start_params(self, p: AggregateProblem, y: np.ndarray) -> np.ndarray:
+        import trends._statsmodels as sm  # not statsmodels.api: no formula interface
+
+        res = sm.GLM(y, p.X, family=sm.families.Poisson(), offset=p.offset).fit()
+        b = np.asarray(res.params, dtype=float)
+        mu = np.asarray(res.fittedvalues, dtype=float)
+        a = float(np.sum((y - mu) ** 2 - mu) / np.sum(mu**2))
+        return np.r_[b, math.log(min(max(a, 1e-3), 10.0))]
+
+    def fit(self, p: AggregateProblem, y: np.ndarray, r: np.ndarray,
+            start: np.ndarray | None) -> AggregateFit:
+        if start is not None:
+            return p._maximise(np.asarray(start, dtype=float), y, r)
+        theta = self.start_params(p, y)
+        poisson = p._as_poisson().fit(y, r, start=theta[: p.k])
+        if p.alpha_score_at_zero(poisson.theta, y, r) <= 0:
+            # The NB2 likelihood's slope in alpha at 0 is <= 0: alpha's MLE is on the
+            # boundary, where NB2 is Poisson (as trends.its does without aggregates):
+            # report the Poisson fit; the results then show alpha = 0.
+            warnings.warn("no overdispersion: the NB2 alpha estimate is on the boundary 0, "
+                          "where NB2 is Poisson; reporting the Poisson fit (alpha = 0)",
+                          RuntimeWarning, stacklevel=4)
+            poisson.alpha_at_boundary = True
+            return poisson
+        return p._maximise(np.r_[poisson.theta, theta[p.k]], y, r)
+
+    def reported(self, theta: np.ndarray, cov: np.ndarray, k: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        alpha = math.exp(theta[k])
+        params = np.r_[theta[:k].copy(), alpha]
+        J = np.eye(k + 1)
+        J[k, k] = alpha
+        return params, J @ cov @ J.T
+
+    def pearson(self, y: np.ndarray, mu: np.ndarray, params: np.ndarray, scale: float
+                ) -> np.ndarray:
+        a = float(params[-1])
+        return (y - mu) / np.sqrt(mu + a * mu**2)
+
+
+class _GaussianSums(_Sums):
+    """``r ~ N(M, m sigma^2)``: weighted least squares in closed form; ``log sigma^2`` last."""
+
+    extra_params = 1
+    use_t = True
+    method = "weighted least squares (closed form)"
+
+    def loglike_and_score(self, p: AggregateProblem, params: np.ndarray, y: np.ndarray,
+                          r: np.ndarray) -> tuple[float, np.ndarray]:
+        beta, s2 = params[: p.k], math.exp(params[p.k])
+        e = y - p.X @ beta
+        ll = float(np.sum(stats.norm.logpdf(e, scale=math.sqrt(s2))))
+        grad = np.zeros(len(params))
+        grad[: p.k] = p.X.T @ e / s2
+        grad[p.k] = float(np.sum(e**2) / (2 * s2) - len(e) / 2)
+        for XH, ra in zip(p._XH, r, strict=True):
+            m = len(XH)
+            ea = ra - float(XH.sum(axis=0) @ beta)
+            ll += float(stats.norm.logpdf(ea, scale=math.sqrt(m * s2)))
+            grad[: p.k] += XH.sum(axis=0) * ea / (m * s2)
+            grad[p.k] += ea**2 / (2 * m * s2) - 0.5
+        return ll, grad
+
+    def draw(self, p: AggregateProblem, mu: np.ndarray, params: np.ndarray,
+             rng: np.random.Generator) -> np.ndarray:
+        return mu + rng.normal(0.0, math.exp(0.5 * float(params[p.k])), len(mu))
+
+    def start_params(self, p: AggregateProblem, y: np.ndarray) -> np.ndarray:
+        import trends._statsmodels as sm  # not statsmodels.api: no formula interface
+
+        res = sm.OLS(y, p.X).fit()
+        return np.r_[np.asarray(res.params), math.log(max(float(res.scale), 1e-12))]
+
+    def fit(self, p: AggregateProblem, y: np.ndarray, r: np.ndarray,
+            start: np.ndarray | None) -> AggregateFit:
+        rows = [p.X] + [XH.sum(axis=0)[None, :] for XH in p._XH]
+        Z = np.vstack(rows)
+        z = np.r_[y, r]
+        w = np.r_[np.ones(len(y)), 1.0 / np.array([len(XH) for XH in p._XH], dtype=float)]
+        sw = np.sqrt(w)
+        beta, *_ = np.linalg.lstsq(Z * sw[:, None], z * sw, rcond=None)
+        rss = float(np.sum(w * (z - Z @ beta) ** 2))
+        N = len(z)
+        s2_ml = rss / N
+        theta = np.r_[beta, math.log(s2_ml)]
+        ll = p.loglike(theta, y, r)
+        s2 = rss / (N - p.k)
+        cov = s2 * np.linalg.inv((Z * w[:, None]).T @ Z)
+        return AggregateFit._build(p, theta, ll, cov, y, r, True, 0, scale=s2)
+
+    def reported(self, theta: np.ndarray, cov: np.ndarray, k: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        return theta[:k].copy(), cov[:k, :k].copy()
+
+    def pearson(self, y: np.ndarray, mu: np.ndarray, params: np.ndarray, scale: float
+                ) -> np.ndarray:
+        return (y - mu) / math.sqrt(scale)
+
+
+#: the aggregate likelihood of each family class (looked up along the class's MRO)
+_SUMS: dict[type[Family], _Sums] = {
+    Gaussian: _GaussianSums(), Poisson: _PoissonSums(), QuasiPoisson: _QuasiPoissonSums(),
+    NegativeBinomial: _NB2Sums(),
+}
+
+
+def _sums_of(family: Family) -> _Sums:
+    for cls in type(family).__mro__:
+        if cls in _SUMS:
+            return _SUMS[cls]
+    raise SpecificationError(f"aggregates= are not available for family '{family.name}'")
+
+
+
 class AggregateFit:
     """Result of :meth:`AggregateProblem.fit`, with the attributes of a statsmodels result that
     :class:`trends.results.ITSResults` reads (``params``, ``cov_params()``, ``bse``,
     ``pvalues``, ``conf_int()``, ``llf``, ``aic``, ``scale``, ``df_resid``, ``use_t``,
     ``resid_pearson``, ``fittedvalues``, ``mle_retvals``). For negbin ``params`` ends with
-    ``alpha`` (its variance by the delta method from ``log alpha``)."""
+    ``alpha`` (its variance by the delta method from ``log alpha``).
+
+    Parameters
+    ----------
+    None
+        Built by :meth:`AggregateProblem.fit`, not by users.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> y = [5, 7, 6, None, None, None, 8, 6, 7, 9, 8, 7, 12, 11, 13, 12, 14, 12, 13, 15, 12,
+    ...      14, 13, 12]
+    >>> df = pd.DataFrame({"month": pd.period_range("2020-01", periods=24, freq="M"),
+    ...                    "y": np.array(y, dtype=float)})
+    >>> agg = pd.DataFrame({"start": ["2020-04"], "end": ["2020-06"], "value": [20]})
+    >>> design = trends.ITS(df, outcome="y", date="month", interruptions={"x": "2021-01"},
+    ...                     family="poisson").design()
+    >>> res = fit(design, prepare_aggregates(agg, design))
+    >>> res.nobs, res.n_aggregates, res.df_resid, res.use_t
+    (21, 1, 18.0, False)
+    >>> res.conf_int().shape
+    (4, 2)
+    """
 
     is_aggregate = True
+    # set by the classmethods (statsmodels-like attributes)
+    problem: AggregateProblem
+    theta: np.ndarray
+    family: str
+    _V: np.ndarray
+    bse: np.ndarray
+    use_t: bool
+    nobs: int
+    n_aggregates: int
+    df_resid: float
+    tvalues: np.ndarray
+    pvalues: np.ndarray
+    llf: float
+    aic: float
+    scale: float
+    fittedvalues: np.ndarray
+    resid: np.ndarray
+    resid_pearson: np.ndarray
+    model: Any
+    mle_retvals: dict[str, Any]
+    converged: bool
+    method: str
+    alpha_at_boundary: bool
 
     def __init__(self) -> None:  # built by the classmethods
         self.params = np.zeros(0)
@@ -562,13 +838,8 @@ class AggregateFit:
             cov = np.linalg.inv(-H)
         except np.linalg.LinAlgError:
             cov = np.full(H.shape, np.nan)
-        scale = 1.0
-        if problem.family == "quasipoisson":
-            beta = theta[: problem.k]
-            mu = np.exp(problem._eta(beta))
-            M = np.array([m.sum() for m in problem._hidden_mu(beta)])
-            chi2 = float(np.sum((y - mu) ** 2 / mu) + np.sum((r - M) ** 2 / M))
-            scale = chi2 / (len(y) + len(r) - problem.k)
+        scale = problem._sums.dispersion_scale(problem, theta, y, r)
+        if scale != 1.0:
             cov = cov * scale
         return cls._build(problem, theta, ll, cov, y, r, converged, iters, scale=scale)
 
@@ -578,22 +849,16 @@ class AggregateFit:
                scale: float) -> AggregateFit:
         self = cls()
         k = problem.k
-        fam = problem.family
+        sums = problem._sums
         self.problem = problem
         self.theta = theta.copy()
-        self.family = fam
-        params = theta[:k].copy()
-        V = cov[:k, :k].copy() if fam == "gaussian" else cov.copy()
-        if fam == "negbin":
-            alpha = math.exp(theta[k])
-            params = np.r_[params, alpha]
-            J = np.eye(k + 1)
-            J[k, k] = alpha
-            V = J @ cov @ J.T
+        self.family = problem.family
+        self.alpha_at_boundary = False
+        params, V = sums.reported(theta, cov, k)
         self.params = params
         self._V = V
         self.bse = np.sqrt(np.clip(np.diag(V), 0, None))
-        self.use_t = fam == "gaussian"
+        self.use_t = sums.use_t
         n_eff = len(y) + len(r)
         self.nobs = len(y)
         self.n_aggregates = len(r)
@@ -606,31 +871,21 @@ class AggregateFit:
         self.llf = float(ll)
         n_est = len(theta)
         self.aic = -2.0 * self.llf + 2.0 * n_est
-        self.scale = float(scale) if fam in {"quasipoisson", "gaussian"} else 1.0
-        beta = theta[:k]
-        eta = problem._eta(beta)
-        mu = eta if fam == "gaussian" else np.exp(eta)
+        self.scale = float(scale)
+        mu = problem._mu(theta[:k])
         self.fittedvalues = mu
         self.resid = y - mu
-        if fam == "gaussian":
-            self.resid_pearson = self.resid / math.sqrt(self.scale)
-        elif fam == "negbin":
-            a = float(params[-1])
-            self.resid_pearson = (y - mu) / np.sqrt(mu + a * mu**2)
-        else:
-            self.resid_pearson = (y - mu) / np.sqrt(mu)
-        self.model = _NB2Model() if fam == "negbin" else None
+        self.resid_pearson = sums.pearson(y, mu, params, self.scale)
+        self.model = None if sums.marker_class is None else sums.marker_class()
+        closed_form = problem._family.closed_form
         self.mle_retvals = {"converged": bool(converged), "iterations": iters,
-                            "max_abs_score": float(np.max(np.abs(problem.score(theta, y, r))))
-                            if fam != "gaussian" else 0.0}
+                            "max_abs_score": 0.0 if closed_form else
+                            float(np.max(np.abs(problem.score(theta, y, r))))}
         self.converged = bool(converged)
-        self.method = ("weighted least squares (closed form)" if fam == "gaussian" else
-                       "maximum likelihood (Newton), covariance from the observed "
-                       "information" + (" times the Pearson dispersion" if fam == "quasipoisson"
-                                        else ""))
+        self.method = sums.method
         if not converged:
             warnings.warn("the aggregate-observation fit did not converge; treat results with "
-                          "care", RuntimeWarning, stacklevel=4)
+                          "care", RuntimeWarning, stacklevel=6)
         return self
 
     def cov_params(self) -> np.ndarray:
@@ -658,6 +913,6 @@ def record(res: AggregateFit, k: int, family: Any) -> Any:
 
     if not family.estimates_dispersion:
         return record_from_statsmodels(res, k, family)
-    if res.family != family.name:  # NB2 alpha on the boundary 0: the Poisson fit is reported
+    if res.alpha_at_boundary:  # NB2 alpha on the boundary 0: the Poisson fit is reported
         return record_from_statsmodels(res, k, family, dispersion=0.0, alpha_at_boundary=True)
     return record_from_statsmodels(res, k, family, dispersion=float(res.params[-1]))

@@ -95,10 +95,10 @@ def signals_deferred() -> Iterator[None]:
     finally:
         for s, handler in old.items():
             signal.signal(s, handler)
-        for s in pending:
-            handler = old[s]
-            if callable(handler):
-                handler(s, None)
+        for signum in pending:
+            previous = old[signal.Signals(signum)]
+            if callable(previous):
+                previous(signum, None)
             elif handler == signal.SIG_DFL:
                 signal.raise_signal(s)
 
@@ -141,7 +141,7 @@ def check_outputs_not_inputs(inputs: Iterable[str | os.PathLike[str]],
     >>> check_outputs_not_inputs(["data/raw"], ["data/raw/panel.csv"], "data/raw")
     Traceback (most recent call last):
     ...
-    trends.errors.InputError: data/raw: the output folder is an input folder or inside one (saw 'data/raw'); expected an --out folder outside every input folder
+    trends.errors.InputError: data/raw: the output folder is an input folder or inside one ...
     """
     ins = [Path(p) for p in inputs]
     outs = [Path(p) for p in outputs]

@@ -36,6 +36,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# one table of month names for report periods (trends.periods) and date columns (here)
+from trends.periods import _MON, _MONTHS
+
 __all__ = ["DateError", "parse_text", "from_decimal", "infer_decimal_freq", "parse_column",
            "combine_columns", "second_kind", "DECIMAL_FREQUENCY"]
 
@@ -43,13 +46,6 @@ __all__ = ["DateError", "parse_text", "from_decimal", "infer_decimal_freq", "par
 DECIMAL_FREQUENCY: dict[str, int] = {"M": 12, "Q": 4, "Y": 1}
 _PFREQ = {"M": "M", "W": "W-SUN", "Q": "Q-DEC", "Y": "Y-DEC"}
 
-_MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
-    "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
-    "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11,
-    "november": 11, "dec": 12, "december": 12,
-}
-_MON = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _SEP = r"\s*[-/.,_ ]\s*"
 _NAME_YEAR = re.compile(rf"({_MON})\.?(?:{_SEP}|\s*)(\d{{4}}|\d{{2}})", re.I)
 _YEAR_NAME = re.compile(rf"(\d{{4}}){_SEP}({_MON})\.?", re.I)
@@ -82,6 +78,17 @@ class DateError(ValueError):
         The value as seen.
     expected
         What would have been accepted.
+
+    Parameters
+    ----------
+    reason, value, expected, pos, column
+        As the attributes.
+
+    Examples
+    --------
+    >>> e = DateError("missing date", value="", expected="a date in every row")
+    >>> e.at(3, "month").pos, str(e)
+    (3, 'missing date')
     """
 
     def __init__(self, reason: str, *, value: object = None, expected: str = "",
@@ -124,6 +131,10 @@ def parse_text(text: str, code: str) -> pd.Period:
         The date as written.
     code
         Canonical frequency of the result: ``"M"``, ``"W"``, ``"Q"`` or ``"Y"``.
+
+    Returns
+    -------
+    pandas.Period
 
     Raises
     ------
@@ -170,6 +181,24 @@ def from_decimal(x: float, code: str, *, value: object = None) -> pd.Period:
     ``x`` must lie on the grid of the frequency to within 0.1 % of a period (R prints
     ``1983.083333`` for February 1983).
 
+    Parameters
+    ----------
+    x
+        The decimal time.
+    code
+        ``"M"``, ``"Q"`` or ``"Y"``.
+    value
+        The value as written (for the message).
+
+    Returns
+    -------
+    pandas.Period
+
+    Examples
+    --------
+    >>> from_decimal(1983.083333, "M")
+    Period('1983-02', 'M')
+
     Raises
     ------
     DateError
@@ -201,6 +230,21 @@ def infer_decimal_freq(values: Sequence[float] | pd.Series) -> str:
     The median spacing of consecutive distinct values must be 1/12 (monthly), 1/4 (quarterly)
     or 1 (annual), to within 0.1 % of a period.
 
+    Parameters
+    ----------
+    values
+        The decimal times.
+
+    Returns
+    -------
+    str
+        ``"M"``, ``"Q"`` or ``"Y"``.
+
+    Examples
+    --------
+    >>> infer_decimal_freq([1983.0, 1983.25, 1983.5])
+    'Q'
+
     Raises
     ------
     DateError
@@ -226,6 +270,29 @@ def parse_column(values: pd.Series, freq: str | None = None, *,
     Each value is read by :func:`trends.design.to_period` (ISO spellings, datetimes, years)
     and, beyond that, by :func:`parse_text`; a float column of non-whole numbers is R decimal
     time.
+
+    Parameters
+    ----------
+    values
+        The column.
+    freq
+        Frequency (default: inferred).
+    column
+        Column name (for messages).
+
+    Returns
+    -------
+    periods : pandas.Series
+        Period dtype, named ``column``.
+    code : str
+        The canonical frequency code.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> periods, code = parse_column(pd.Series(["2021-01", "Feb 2021"]))
+    >>> periods.astype(str).tolist(), code
+    (['2021-01', '2021-02'], 'M')
 
     Raises
     ------
@@ -266,7 +333,24 @@ def parse_column(values: pd.Series, freq: str | None = None, *,
 
 def second_kind(name: str, freq: str | None = None) -> str:
     """What the second of two date columns holds (``"M"``, ``"Q"`` or ``"W"``), from its name
-    (``month``, ``quarter``, ``week``, ...) or, failing that, from ``freq``."""
+    (``month``, ``quarter``, ``week``, ...) or, failing that, from ``freq``.
+
+    Parameters
+    ----------
+    name
+        The column name.
+    freq
+        Frequency to fall back on.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> second_kind("Quarter"), second_kind("period", freq="W")
+    ('Q', 'W')
+    """
     key = name.strip().lower()
     if key in _SECOND:
         return _SECOND[key]

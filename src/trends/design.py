@@ -489,6 +489,7 @@ def build_design(
     family = fam.name
     _require_column(data, outcome, "outcome")
     _require_column(data, date, "date")
+    assert isinstance(date, str)  # _require_column refuses anything else
     if offset is not None:
         _require_column(data, offset, "offset")
         if not fam.offsets_allowed:

@@ -341,6 +341,37 @@ class Family(ABC):
             Float draws.
         """
 
+    def draw_replicates(self, mu: np.ndarray, rng: np.random.Generator, *,
+                        alpha: float = 0.0, scale: float = 1.0) -> np.ndarray:
+        """Outcomes with means ``mu`` for the simulation of a design
+        (:func:`trends.robust.calibrate`): Poisson-gamma mixtures for the count families, so
+        a null fit's dispersion (NB2 ``alpha``, quasi-Poisson ``scale``) is reproduced.
+
+        Parameters
+        ----------
+        mu
+            Means, any shape (one draw per element).
+        rng
+            Random generator.
+        alpha
+            NB2 dispersion (ignored by other families).
+        scale
+            Gaussian: the residual variance; quasi-Poisson: the dispersion (variance
+            ``scale * mu``, Poisson when ``scale <= 1``); ignored otherwise.
+
+        Returns
+        -------
+        ndarray
+            Float draws of ``mu``'s shape.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> get_family("poisson").draw_replicates(np.zeros(3), np.random.default_rng(0))
+        array([0., 0., 0.])
+        """
+        return rng.poisson(mu).astype(float)
+
     # ---- batched engine (trends.robust.engine)
     def irls_weights(self, mu: np.ndarray, dispersion: np.ndarray | float | None = None
                      ) -> np.ndarray:
@@ -467,6 +498,10 @@ class Gaussian(Family):
         sd = math.sqrt(float(1.0 if dispersion is None else dispersion))
         return mu + sd * rng.standard_normal(mu.shape if size is None else size)
 
+    def draw_replicates(self, mu: np.ndarray, rng: np.random.Generator, *,
+                        alpha: float = 0.0, scale: float = 1.0) -> np.ndarray:
+        return mu + math.sqrt(scale) * rng.standard_normal(mu.shape)
+
     def loglike(self, y: np.ndarray, mu: np.ndarray,
                 dispersion: np.ndarray | float | None = None) -> np.ndarray:
         import numpy as np
@@ -561,6 +596,13 @@ class QuasiPoisson(Poisson):
     reports_scale: bool = True
     pearson_scale: bool = True
 
+    def draw_replicates(self, mu: np.ndarray, rng: np.random.Generator, *,
+                        alpha: float = 0.0, scale: float = 1.0) -> np.ndarray:
+        if not scale > 1:
+            return rng.poisson(mu).astype(float)
+        shape = mu / (scale - 1.0)
+        return rng.poisson(rng.gamma(shape, 1.0 / shape) * mu).astype(float)
+
     def fit(self, y: np.ndarray, X: Any, offset: np.ndarray | None,
             cov_args: Mapping[str, Any], *, k: int) -> FitRecord:
         kw = dict(cov_args)
@@ -609,6 +651,12 @@ class NegativeBinomial(Family):
             return rng.poisson(mu, size=size).astype(float)
         r = 1.0 / dispersion
         return rng.negative_binomial(r, r / (r + mu), size=size).astype(float)
+
+    def draw_replicates(self, mu: np.ndarray, rng: np.random.Generator, *,
+                        alpha: float = 0.0, scale: float = 1.0) -> np.ndarray:
+        if not alpha > 0:
+            return rng.poisson(mu).astype(float)
+        return rng.poisson(mu * rng.gamma(1.0 / alpha, alpha, size=mu.shape)).astype(float)
 
     def loglike(self, y: np.ndarray, mu: np.ndarray,
                 dispersion: np.ndarray | float | None = None) -> np.ndarray:

@@ -118,6 +118,16 @@ class Rules:
         writes other ``YYYY-MM`` months such as ``2009-03``, else refused as ambiguous),
         ``"refuse"``, ``"month"`` (October 2009) or ``"fiscal"`` (July 2009 to June 2010); see
         :mod:`trends.periods`.
+
+    Parameters
+    ----------
+    **fields
+        The attributes above (usually built by :func:`load_rules`).
+
+    Examples
+    --------
+    >>> load_rules().reconcile_order
+    ('non_suspect', 'latest_release', 'own_publication', 'most_reports')
     """
 
     period_horizon: str | None = None
@@ -201,6 +211,15 @@ def load_rules(rules: Rules | dict[str, Any] | str | os.PathLike[str] | None = N
     base
         The rules overridden (default: the packaged ``trends/data/rules.json``), e.g. those of
         a :mod:`vocabulary <trends.vocabulary>`.
+
+    Returns
+    -------
+    Rules
+
+    Examples
+    --------
+    >>> load_rules({"min_year": 1990}).min_year
+    1990
 
     Raises
     ------
@@ -351,7 +370,7 @@ def _candidates(rows: list[dict[str, Any]], rules: Rules) -> list[_Candidate]:
         dated = [(_pub_range(str(r.get("published", ""))), str(r.get("published", "")).strip())
                  for r in rs]
         dated = [(rng, text) for rng, text in dated if rng]
-        pubs = [rng for rng, _ in dated]
+        pubs = [rng for rng, _ in dated if rng is not None]
         flags = sorted({f.strip() for r in rs for f in str(r.get("flag", "")).split(";")
                         if f.strip()})
         vintages = [(_release_end(str(r.get("vintage", ""))), str(r.get("vintage", "")).strip())
@@ -459,7 +478,26 @@ def _unresolved(cell: dict[str, Any], cands: list[_Candidate], remaining: list[_
 
 @dataclass(frozen=True)
 class Reconciled:
-    """Output of :func:`reconcile`."""
+    """Output of :func:`reconcile`.
+
+    Parameters
+    ----------
+    cells
+        One row per cell: ``CELL_KEYS`` and ``value, url, n_reports, n_alternatives, flag``.
+    status
+        ``raw_id -> (status, reason)``.
+    alternatives
+        Every candidate value of the cells with more than one.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"raw_id": [1, 2], "file": "a.csv", "line": [2, 3],
+    ...     "source": "A", "period": "2020-01", "region": "national", "group": "all",
+    ...     "measure": "attacks", "value": [5, 5], "url": ["u1", "u2"]})
+    >>> reconcile(rows).cells["value"].tolist()
+    [5]
+    """
 
     cells: pd.DataFrame  # one row per cell: CELL_KEYS + value, url, n_reports, ...
     status: dict[int, tuple[str, str]]  # raw_id -> (status, reason)
@@ -483,6 +521,15 @@ def reconcile(rows: pd.DataFrame, rules: Rules | None = None) -> Reconciled:
         ``cells`` (chosen value per cell with merged URLs), ``status`` (per ``raw_id``:
         kept / merged / superseded / unresolved and why) and ``alternatives`` (every candidate
         value of cells with more than one value, with ``chosen`` and ``decided_by``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"raw_id": [1, 2], "file": "a.csv", "line": [2, 3],
+    ...     "source": "A", "period": "2020-01", "region": "national", "group": "all",
+    ...     "measure": "attacks", "value": [5, 5], "url": ["u1", "u2"]})
+    >>> reconcile(rows).status
+    {1: ('kept', ''), 2: ('merged', 'same value as a.csv:2 (another report)')}
     """
     rules = rules or load_rules()
     status: dict[int, tuple[str, str]] = {}
@@ -490,8 +537,8 @@ def reconcile(rows: pd.DataFrame, rules: Rules | None = None) -> Reconciled:
     alts: list[dict[str, Any]] = []
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for r in records(rows):
-        for c in ("url", "flag", "published", "vintage"):
-            r.setdefault(c, "")
+        for col in ("url", "flag", "published", "vintage"):
+            r.setdefault(col, "")
         groups.setdefault(tuple(r[k] for k in CELL_KEYS), []).append(r)
     for key in sorted(groups):
         rs = sorted(groups[key], key=lambda r: r["raw_id"])
@@ -621,6 +668,14 @@ def complete_months(records: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         Panel rows sorted by :data:`PANEL_SORT`, columns of :data:`PANEL_COLUMNS` then
         :data:`PANEL_EXTRA` (extras present in ``records`` only).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rec = pd.DataFrame({"month": ["2020-01", "2020-03"], "region": "national",
+    ...     "group": "all", "measure": "attacks", "source": "A", "value": [3, 5], "url": ""})
+    >>> complete_months(rec)["value"].tolist()
+    [3, <NA>, 5]
     """
     cols = [*PANEL_COLUMNS, *[c for c in PANEL_EXTRA if c in records.columns]]
     if records.empty:
@@ -648,7 +703,25 @@ def _typed_panel(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def panel_for_output(df: pd.DataFrame) -> pd.DataFrame:
-    """The panel in output form: :data:`PANEL_COLUMNS` first, typed, sorted."""
+    """The panel in output form: :data:`PANEL_COLUMNS` first, typed, sorted.
+
+    Parameters
+    ----------
+    df
+        Panel rows (extra columns are kept after the panel columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rec = pd.DataFrame({"month": ["2020-01", "2020-03"], "region": "national",
+    ...     "group": "all", "measure": "attacks", "source": "A", "value": [3, 5], "url": ""})
+    >>> panel_for_output(rec[["value", *PANEL_KEYS, "url"]]).columns.tolist()
+    ['month', 'region', 'group', 'measure', 'source', 'value', 'url']
+    """
     missing = [c for c in PANEL_COLUMNS if c not in df.columns]
     if missing:
         raise SpecificationError(f"panel lacks columns {missing}")
@@ -657,12 +730,54 @@ def panel_for_output(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_panel(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write a panel atomically with deterministic order and integer formatting."""
+    """Write a panel atomically with deterministic order and integer formatting.
+
+    Parameters
+    ----------
+    df
+        The panel.
+    path
+        Target ``.csv`` file.
+
+    Returns
+    -------
+    pathlib.Path
+        The written path.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rec = pd.DataFrame({"month": ["2020-01", "2020-03"], "region": "national",
+    ...     "group": "all", "measure": "attacks", "source": "A", "value": [3, 5], "url": ""})
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "panel.csv"
+    >>> read_panel(write_panel(complete_months(rec), path))["value"].tolist()
+    [3, <NA>, 5]
+    """
     return write_csv(panel_for_output(df), path)
 
 
 def read_panel(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a ``panel.csv`` written by :func:`write_panel` (value as nullable ``Int64``).
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text columns as ``str``, counts as ``Int64``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "panel.csv"
+    >>> _ = path.write_text("month,region,group,measure,source,value,url\\n"
+    ...                     "2020-01,national,all,attacks,A,3,\\n")
+    >>> read_panel(path)["value"].tolist()
+    [3]
 
     Raises
     ------
@@ -686,17 +801,47 @@ def read_panel(path: str | os.PathLike[str]) -> pd.DataFrame:
     return df
 
 
+def _sources_of(table: pd.DataFrame, measure: str, region: str, group: str) -> list[str]:
+    sel = table[(table["measure"] == measure) & (table["region"] == region)
+                & (table["group"] == group)]
+    return sorted(map(str, set(sel["source"].dropna())))
+
+
+def _only_source(table: pd.DataFrame, measure: str, region: str, group: str,
+                 who: str) -> str:
+    """The one source of a series, for ``source=None`` (no source is preferred by default)."""
+    have = _sources_of(table, measure, region, group)
+    if len(have) == 1:
+        return have[0]
+    raise SpecificationError(
+        f"{who}: source= not given and the table has {len(have)} sources of measure="
+        f"{measure!r} region={region!r} group={group!r} ({have}); expected source=<one of them>")
+
+
 def series(
     panel: pd.DataFrame,
     *,
     measure: str = "attacks",
     region: str = NATIONAL,
     group: str = ALL_GROUPS,
-    source: str = "PICSS",
+    source: str | None = None,
     start: str | None = None,
     end: str | None = None,
 ) -> pd.Series:
     """One monthly series from the panel.
+
+    Parameters
+    ----------
+    panel
+        The panel (``panel.csv`` of ``trends clean``, see :func:`read_panel`).
+    measure, region, group
+        Which series.
+    source
+        Which source; default: the only source of that series in the panel (an error names
+        the sources when there are several). Formerly the default was ``"PICSS"``, the
+        source of the Pakistan study (:mod:`trends.study`); pass it explicitly.
+    start, end
+        First and last month (``YYYY-MM``) of the returned calendar.
 
     Returns
     -------
@@ -710,7 +855,19 @@ def series(
     ------
     SpecificationError
         If the panel holds no such series.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> panel = pd.DataFrame({"month": ["2020-01", "2020-03"], "region": "national",
+    ...     "group": "all", "measure": "attacks", "source": "A", "value": [3, 5]})
+    >>> series(panel).tolist()
+    [3.0, nan, 5.0]
+    >>> series(panel, source="A", start="2019-12").index.astype(str).tolist()
+    ['2019-12', '2020-01', '2020-02', '2020-03']
     """
+    if source is None:
+        source = _only_source(panel, measure, region, group, "series")
     sel = panel[(panel["measure"] == measure) & (panel["region"] == region)
                 & (panel["group"] == group) & (panel["source"] == source)]
     if sel.empty:
@@ -755,6 +912,14 @@ def headline(
         Columns ``month`` (``YYYY-MM``), ``value`` (``Int64``, ``<NA>`` where no source has a
         figure), ``source`` and ``url`` of the chosen figure; every month from the first to the
         last month any listed source covers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rec = pd.DataFrame({"month": ["2020-01", "2020-03"], "region": "national",
+    ...     "group": "all", "measure": "attacks", "source": "A", "value": [3, 5], "url": ""})
+    >>> headline(complete_months(rec), ["B", "A"])["source"].tolist()
+    ['A', '', 'A']
     """
     priority = list(priority if priority is not None else load_rules().headline_priority)
     sel = panel[(panel["measure"] == measure) & (panel["region"] == region)
@@ -786,7 +951,7 @@ def period_totals(
     measure: str = "attacks",
     region: str = NATIONAL,
     group: str = ALL_GROUPS,
-    source: str | Sequence[str] = "PICSS",
+    source: str | Sequence[str] | None = None,
     start: str | None = None,
     end: str | None = None,
     kinds: Sequence[str] = PERIOD_KINDS,
@@ -809,7 +974,8 @@ def period_totals(
     measure, region, group
         Which series.
     source
-        One source or several (each gets its own non-overlapping windows).
+        One source or several (each gets its own non-overlapping windows); default: the only
+        source of that series in the table (formerly ``"PICSS"``, the Pakistan study's).
     start, end
         Keep only windows lying entirely within ``start..end`` (``YYYY-MM``, inclusive).
     kinds
@@ -837,7 +1003,9 @@ def period_totals(
     >>> period_totals(tab, source="PICSS", kinds=("year",))["value"].tolist()
     [380]
     """
-    srcs = [source] if isinstance(source, str) else list(source)
+    if source is None and "source" in periods.columns:
+        source = _only_source(periods, measure, region, group, "period_totals")
+    srcs = [source] if isinstance(source, str) else list(source or ())
     kinds = list(kinds)
     unknown = [k for k in kinds if k not in PERIOD_KINDS]
     if unknown:
@@ -883,7 +1051,7 @@ def period_totals(
 def series_frame(
     panel: pd.DataFrame,
     *,
-    sources: Sequence[str] = ("PICSS",),
+    sources: Sequence[str] | None = None,
     measure: str = "attacks",
     region: str = NATIONAL,
     group: str = ALL_GROUPS,
@@ -898,7 +1066,10 @@ def series_frame(
     panel
         The panel (``panel.csv`` of ``trends clean``).
     sources
-        Sources of ``panel`` to include, and of ``events``.
+        Sources of ``panel`` to include, and of ``events``; default: every source of the
+        series in ``panel`` (formerly ``("PICSS",)``, the Pakistan study's), in name order.
+    measure, region, group
+        Which series.
     events
         Panels of event files (``panel.csv`` of ``trends clean --format ucdp-ged``, ``acled``
         or ``gtd``; same columns), whose sources (e.g. ``"UCDP GED 22.1"``) are added after
@@ -913,7 +1084,17 @@ def series_frame(
         figure) for every month of the window and every source (a source's months outside
         its own coverage are NaN: gaps stay gaps), ready for
         ``trends.ITS(frame, outcome="y", date="month", source="source", ...)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> panel = pd.DataFrame({"month": ["2020-01", "2020-02", "2020-02"], "region": "national",
+    ...     "group": "all", "measure": "attacks", "source": ["A", "A", "B"], "value": [1, 2, 4]})
+    >>> series_frame(panel)["y"].tolist()
+    [1.0, 2.0, nan, 4.0]
     """
+    if sources is None:
+        sources = _sources_of(panel, measure, region, group)
     frames = [panel]
     extra_sources: list[str] = []
     if events is not None:

@@ -25,7 +25,28 @@ SCHEMA_VERSION = 1
 
 
 def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file's bytes."""
+    """Hex SHA-256 of a file's bytes.
+
+    Parameters
+    ----------
+    path
+        The file.
+    chunk
+        Bytes read at a time.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (root / "a.csv").write_bytes(b"abc")
+    >>> sha256_file(root / "a.csv")[:16]
+    'ba7816bf8f01cfea'
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(chunk), b""):
@@ -42,6 +63,26 @@ def file_hashes(paths: Iterable[str | os.PathLike[str]],
     depend on where the project is checked out), else the file name prefixed by its parent
     folder's name. ``root`` may be a sequence of folders, tried in order (a staged run's folder
     mirrors the project root).
+
+    Parameters
+    ----------
+    paths
+        Files or folders.
+    root
+        Folder(s) the keys are relative to.
+
+    Returns
+    -------
+    dict
+        ``{relative POSIX path: hex SHA-256}``, sorted by path.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (root / "a.csv").write_bytes(b"abc")
+    >>> {k: v[:8] for k, v in file_hashes([root], root=root).items()}
+    {'a.csv': 'ba7816bf'}
     """
     base = _bases(root)
     out: dict[str, str] = {}
@@ -77,7 +118,23 @@ def _key(f: Path, base: list[Path]) -> str:
 
 
 def package_versions(packages: Iterable[str] = PACKAGES) -> dict[str, str]:
-    """Installed version of each package (``"not installed"`` when absent), plus Python's."""
+    """Installed version of each package (``"not installed"`` when absent), plus Python's.
+
+    Parameters
+    ----------
+    packages
+        Distribution names.
+
+    Returns
+    -------
+    dict
+        ``{name: version}``, sorted, with ``python``.
+
+    Examples
+    --------
+    >>> sorted(package_versions(["no-such-package-here"]).items())[0]
+    ('no-such-package-here', 'not installed')
+    """
     out = {"python": platform.python_version()}
     for name in packages:
         try:
@@ -113,6 +170,15 @@ def build_provenance(inputs: Iterable[str | os.PathLike[str]], *,
     dict
         With keys ``schema_version``, ``inputs``, ``outputs``, ``packages``, ``specifications``
         (and those of ``extra``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (root / "a.csv").write_bytes(b"abc")
+    >>> record = build_provenance([root / "a.csv"], root=root)
+    >>> list(record["inputs"]), verify(record, root)
+    (['a.csv'], {})
     """
     record: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -143,17 +209,79 @@ def _jsonable(obj: Any) -> Any:
 
 
 def dumps(record: Mapping[str, Any]) -> str:
-    """Deterministic JSON text: sorted keys, 2-space indent, ASCII only, final newline."""
+    """Deterministic JSON text: sorted keys, 2-space indent, ASCII only, final newline.
+
+    Parameters
+    ----------
+    record
+        A JSON-serialisable mapping (no NaN).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(dumps({"b": 1, "a": "x"}), end="")
+    {
+      "a": "x",
+      "b": 1
+    }
+    """
     return json.dumps(record, sort_keys=True, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
 
 
 def write_provenance(path: str | os.PathLike[str], record: Mapping[str, Any]) -> Path:
-    """Write ``record`` to ``path`` atomically (see :func:`dumps`)."""
+    """Write ``record`` to ``path`` atomically (see :func:`dumps`).
+
+    Parameters
+    ----------
+    path
+        Target file.
+    record
+        The record (:func:`build_provenance`).
+
+    Returns
+    -------
+    pathlib.Path
+        The written path.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (root / "a.csv").write_bytes(b"abc")
+    >>> write_provenance(root / "p.json", {"inputs": {}}).read_text()
+    '{\\n  "inputs": {}\\n}\\n'
+    """
     return write_text(path, dumps(record))
 
 
 def verify(record: Mapping[str, Any], root: str | os.PathLike[str]) -> dict[str, str]:
-    """Re-hash the recorded inputs under ``root``; return ``{path: problem}`` for mismatches."""
+    """Re-hash the recorded inputs under ``root``; return ``{path: problem}`` for mismatches.
+
+    Parameters
+    ----------
+    record
+        A provenance record (:func:`build_provenance`).
+    root
+        The folder the recorded paths are relative to.
+
+    Returns
+    -------
+    dict
+        ``{path: "missing" | "changed"}``; empty when every input matches.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (root / "a.csv").write_bytes(b"abc")
+    >>> record = build_provenance([root / "a.csv"], root=root)
+    >>> _ = (root / "a.csv").write_bytes(b"abd")
+    >>> verify(record, root)
+    {'a.csv': 'changed'}
+    """
     problems: dict[str, str] = {}
     base = Path(root)
     for rel, expected in record.get("inputs", {}).items():

@@ -893,7 +893,7 @@ setattr(ITSResults, "__delattr__", _immutable_delattr)  # noqa: B010
 
 def _extra_header(res: ITSResults) -> list[tuple[str, str]]:
     """Header lines for several sources and aggregate observations."""
-    d = res.design
+    d: Any = res.design  # a trends.sources.SourceDesign when it has source_labels
     items: list[tuple[str, str]] = []
     if hasattr(d, "source_labels"):
         n = int(d.treated.sum())

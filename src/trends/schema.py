@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from trends.study import defaults as _study_defaults  # the deprecated alias below
+
 #: Key columns of the monthly panel, in output order.
 PANEL_KEYS: tuple[str, ...] = ("month", "region", "group", "measure", "source")
 #: Columns of ``panel.csv`` in output order (keys, value, provenance).
@@ -21,5 +23,6 @@ ALL_GROUPS = "all"
 #: What became of a raw row (``audit.csv`` column ``status``).
 AUDIT_STATUSES: tuple[str, ...] = ("kept", "merged", "superseded", "unresolved", "missing",
                                    "dropped")
-#: Default interruptions of the Pakistan analysis.
-DEFAULT_INTERRUPTIONS: dict[str, str] = {"takeover": "2021-08", "ceasefire_end": "2021-11"}
+#: Deprecated alias of :data:`trends.study.defaults.INTERRUPTIONS` (the Pakistan study's
+#: interruptions, not a library default), kept importable for one release.
+DEFAULT_INTERRUPTIONS: dict[str, str] = _study_defaults.INTERRUPTIONS

@@ -43,13 +43,13 @@ import pandas as pd
 from scipy import stats
 
 from trends.design import (
-    COUNT_FAMILIES,
     FAMILIES,
     FREQUENCIES,
     MIN_SEGMENT_POINTS,
     Design,
     _check_order,
     _collinear_terms,
+    _combined_date,
     _did_you_mean,
     _numeric,
     _require_column,
@@ -64,6 +64,8 @@ from trends.design import (
     to_periods,
 )
 from trends.errors import SpecificationError
+from trends.families import FAMILIES as FAMILY_REGISTRY
+from trends.families import get_family
 
 __all__ = ["SourceDesign", "build_source_design", "source_heterogeneity", "source_view",
            "predictions"]
@@ -86,6 +88,23 @@ class SourceDesign(Design):
         The reference source.
     source_column
         The data's source column.
+
+    Parameters
+    ----------
+    **fields
+        Those of :class:`~trends.design.Design` and the attributes above (built by
+        :func:`build_source_design`).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> months = list(pd.period_range("2020-01", periods=24, freq="M").astype(str))
+    >>> df = pd.DataFrame({"month": months * 2, "src": ["A"] * 24 + ["B"] * 24,
+    ...     "y": np.r_[10 + np.arange(24) % 5, 14 + np.arange(24) % 4].astype(float)})
+    >>> d = build_source_design(df, source="src", outcome="y", date="month",
+    ...                         interruptions={"x": "2021-01"}, by_source=True)
+    >>> d.heterogeneity_terms
+    ['level[x]:source[B]', 'slope[x]:source[B]']
     """
 
     source_labels: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
@@ -108,7 +127,7 @@ def build_source_design(
     *,
     source: str,
     outcome: str,
-    date: str,
+    date: str | Sequence[str],
     interruptions: Mapping[str, Any],
     changes: str | Mapping[str, str] = "level+slope",
     family: str = "gaussian",
@@ -122,6 +141,31 @@ def build_source_design(
 ) -> SourceDesign:
     """Validate a multi-source specification and build its design (see the module docstring).
 
+    Parameters
+    ----------
+    data, outcome, date, interruptions, changes, family, offset, seasonality, covariates, freq
+        As for :class:`trends.ITS`.
+    source
+        Column naming the source of each row.
+    reference, source_trends, by_source
+        As for :class:`trends.ITS`: the reference source (default: the first in name order),
+        a trend per source, source-specific interruption terms.
+
+    Returns
+    -------
+    SourceDesign
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> months = list(pd.period_range("2020-01", periods=24, freq="M").astype(str))
+    >>> df = pd.DataFrame({"month": months * 2, "src": ["A"] * 24 + ["B"] * 24,
+    ...     "y": np.r_[10 + np.arange(24) % 5, 14 + np.arange(24) % 4].astype(float)})
+    >>> d = build_source_design(df, source="src", outcome="y", date="month",
+    ...                         interruptions={"x": "2021-01"})
+    >>> d.sources, d.reference, d.terms
+    (('A', 'B'), 'A', ['intercept', 'trend', 'level[x]', 'slope[x]', 'source[B]'])
+
     Raises
     ------
     SpecificationError
@@ -132,16 +176,22 @@ def build_source_design(
     if not isinstance(data, pd.DataFrame):
         raise SpecificationError(f"data must be a pandas DataFrame (saw {type(data).__name__})")
     if not isinstance(family, str) or family.lower() not in FAMILIES:
-        raise SpecificationError(f"family {family!r} is not valid; expected one of {list(FAMILIES)}")
+        raise SpecificationError(
+            f"family {family!r} is not valid; expected one of {list(FAMILIES)}")
     family = family.lower()
+    fam = get_family(family)
+    if isinstance(date, (list, tuple)):  # separate year and month/quarter/week columns
+        data, date = _combined_date(data, date, freq)
     _require_column(data, source, "source")
     _require_column(data, outcome, "outcome")
     _require_column(data, date, "date")
+    assert isinstance(date, str)  # _require_column refuses anything else
     if offset is not None:
         _require_column(data, offset, "offset")
-        if family == "gaussian":
+        if not fam.offsets_allowed:
             raise SpecificationError(
-                "an offset needs a log-link count family (poisson, negbin, quasipoisson)")
+                "an offset needs a log-link count family ("
+                + ", ".join(n for n, f in FAMILY_REGISTRY.items() if f.offsets_allowed) + ")")
     covariates = [] if covariates is None else (
         [covariates] if isinstance(covariates, str) else list(covariates))
     for c in covariates:
@@ -248,7 +298,7 @@ def build_source_design(
         used &= np.isfinite(cov_full[c])
     if used.sum() == 0:
         raise SpecificationError(f"outcome column '{outcome}' has no usable (non-missing) values")
-    if family in COUNT_FAMILIES:
+    if fam.counts:
         yu = y_full[used]
         bad = (yu < 0) | (yu != np.floor(yu))
         if bad.any():
@@ -322,7 +372,30 @@ def _check_source(design: Design, source: Any) -> None:
 
 def source_view(results: Any, source: Any) -> Any:
     """A copy of ``results`` whose single-series views (``fitted``, ``counterfactual``,
-    ``plot_data``, ``effects``) describe ``source`` instead of the reference."""
+    ``plot_data``, ``effects``) describe ``source`` instead of the reference.
+
+    Parameters
+    ----------
+    results
+        Results of a multi-source model.
+    source
+        A source label of the design (``None``: ``results`` unchanged).
+
+    Returns
+    -------
+    ITSResults
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> months = list(pd.period_range("2020-01", periods=24, freq="M").astype(str))
+    >>> df = pd.DataFrame({"month": months * 2, "src": ["A"] * 24 + ["B"] * 24,
+    ...     "y": np.r_[10 + np.arange(24) % 5, 14 + np.arange(24) % 4].astype(float)})
+    >>> res = trends.ITS(df, outcome="y", date="month", source="src",
+    ...                  interruptions={"x": "2021-01"}, by_source=True).fit()
+    >>> source_view(res, "B").fitted().round(2).iloc[:2].tolist()
+    [15.11, 15.18]
+    """
     design = results.design
     if source is None:
         return results
@@ -337,6 +410,27 @@ def source_heterogeneity(results: Any) -> pd.DataFrame:
     it) and a row ``all``: ``statistic`` (chi-squared), ``df``, ``p_value``, ``terms``. Uses the
     results' covariance (chi-squared reference; for gaussian OLS with classical covariance
     the statistic is ``df`` times the F statistic and the p-value is from F).
+
+    Parameters
+    ----------
+    results
+        Results of a multi-source model fitted with ``by_source=True``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``test``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> months = list(pd.period_range("2020-01", periods=24, freq="M").astype(str))
+    >>> df = pd.DataFrame({"month": months * 2, "src": ["A"] * 24 + ["B"] * 24,
+    ...     "y": np.r_[10 + np.arange(24) % 5, 14 + np.arange(24) % 4].astype(float)})
+    >>> res = trends.ITS(df, outcome="y", date="month", source="src",
+    ...                  interruptions={"x": "2021-01"}, by_source=True).fit()
+    >>> source_heterogeneity(res)["df"].to_dict()
+    {'level[x]': 1, 'slope[x]': 1, 'all': 2}
     """
     design = results.design
     if not isinstance(design, SourceDesign) or not design.heterogeneity_terms:
@@ -366,7 +460,33 @@ def predictions(results: Any, source: Any = None, alpha: float | None = None) ->
     """Fitted means with bands for every period of one source (default: the reference or the
     single series), with ``observed`` (NaN where missing) and ``kind``: ``"observed"`` where
     the period entered the fit as a monthly observation, ``"model-based"`` elsewhere (with
-    ``in_total=True`` where a published total covering the period entered the fit)."""
+    ``in_total=True`` where a published total covering the period entered the fit).
+
+    Parameters
+    ----------
+    results
+        Fitted results (one or several sources, with or without aggregates).
+    source
+        Which source (default: the reference).
+    alpha
+        Level of the bands (default: the model's).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``[source,] observed, fitted, fitted_low, fitted_high, kind, in_total``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> months = list(pd.period_range("2020-01", periods=24, freq="M").astype(str))
+    >>> df = pd.DataFrame({"month": months * 2, "src": ["A"] * 24 + ["B"] * 24,
+    ...     "y": np.r_[10 + np.arange(24) % 5, 14 + np.arange(24) % 4].astype(float)})
+    >>> res = trends.ITS(df, outcome="y", date="month", source="src",
+    ...                  interruptions={"x": "2021-01"}, by_source=True).fit()
+    >>> predictions(res, "B").columns.tolist()
+    ['source', 'observed', 'fitted', 'fitted_low', 'fitted_high', 'kind', 'in_total']
+    """
     view = source_view(results, source) if source is not None else results
     pdat = view.plot_data(alpha)
     out = pdat[["observed", "fitted", "fitted_low", "fitted_high"]].copy()

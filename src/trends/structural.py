@@ -57,12 +57,12 @@ Estimation (``fit_on``):
 Convergence rule (deterministic): the likelihood is maximised from several starting values
 (statsmodels' defaults, and every variance set to ``v * var(diff(y*))`` for ``v`` in
 :data:`START_SCALES`), each by L-BFGS-B on statsmodels' unconstrained scale (standard
-deviations); the start with the highest log-likelihood is polished by BFGS and kept. It is *converged*
-when the optimiser did not stop at its iteration limit and the scaled gradient
+deviations); the start with the highest log-likelihood is polished by BFGS and kept. It is
+*converged* when the optimiser did not stop at its iteration limit and the scaled gradient
 ``max_j |dl/du_j| * max(|u_j|, 1e-3 sd(y*))`` is below :data:`GRADIENT_TOL` = 0.01 (``u``
 the standard deviations; the bound means a 1% change in any standard deviation changes the
-log-likelihood by less than 1e-4); otherwise ``converged`` is False and the reason is carried into the
-results, ``summary()``, ``to_markdown()`` and the CLI output (statsmodels'
+log-likelihood by less than 1e-4); otherwise ``converged`` is False and the reason is carried
+into the results, ``summary()``, ``to_markdown()`` and the CLI output (statsmodels'
 ConvergenceWarnings are captured into that record, not printed).
 """
 
@@ -92,7 +92,24 @@ GRADIENT_TOL: float = 1e-2
 # --------------------------------------------------------------------------- trends
 @dataclass(frozen=True)
 class TrendModel:
-    """One trend specification: its name and its :class:`UnobservedComponents` arguments."""
+    """One trend specification: its name and its :class:`UnobservedComponents` arguments.
+
+    Parameters
+    ----------
+    name
+        Key of :data:`TREND_MODELS` (``trend=`` of :class:`StructuralITS`).
+    level, slope
+        Whether the model has a level and a slope.
+    stochastic_level, stochastic_slope
+        Whether they evolve as random walks.
+    description
+        One-line description for summaries.
+
+    Examples
+    --------
+    >>> TREND_MODELS["local linear trend"].uc_kwargs()
+    {'level': True, 'trend': True, 'stochastic_level': True, 'stochastic_trend': True}
+    """
 
     name: str
     level: bool
@@ -135,7 +152,24 @@ def _trend_model(trend: Any) -> TrendModel:
 # --------------------------------------------------------------------------- seasonals
 @dataclass(frozen=True)
 class SeasonalModel:
-    """A seasonal component: ``kind`` is ``none``, ``trigonometric`` or ``dummy``."""
+    """A seasonal component: ``kind`` is ``none``, ``trigonometric`` or ``dummy``.
+
+    Parameters
+    ----------
+    kind
+        ``"none"``, ``"trigonometric"`` or ``"dummy"``.
+    period
+        Periods per seasonal cycle (12 for months).
+    harmonics
+        Trigonometric harmonics.
+
+    Examples
+    --------
+    >>> SeasonalModel("trigonometric", 12.0, 6).describe()
+    'stochastic trigonometric, period 12, 6 harmonic(s)'
+    >>> SeasonalModel("dummy", 12.0).uc_kwargs()
+    {'seasonal': 12, 'stochastic_seasonal': True}
+    """
 
     kind: str
     period: float = 0.0
@@ -196,7 +230,20 @@ def _seasonal_model(seasonality: Any, freq: str) -> SeasonalModel:
 # --------------------------------------------------------------------------- transforms
 @dataclass(frozen=True)
 class Transform:
-    """Outcome transform: forward map, back-transform (of medians) and the valid domain."""
+    """Outcome transform: forward map, back-transform (of medians) and the valid domain.
+
+    Parameters
+    ----------
+    name
+        ``"none"``, ``"log"`` or ``"log1p"`` (keys of :data:`TRANSFORMS`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = TRANSFORMS["log1p"]
+    >>> t.inverse(t.forward(np.array([0.0, 3.0]))).tolist(), t.ratio_scale
+    ([0.0, 3.0], True)
+    """
 
     name: str
 

@@ -77,7 +77,39 @@ class StructuralResults:
         The :class:`trends.structural.MLE` record of the optimisation.
     draws, seed
         Simulation size and seed of the bands and intervals.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"month": pd.period_range("2019-01", periods=36, freq="M"),
+    ...                    "y": 10 + np.r_[np.zeros(18), np.ones(18)] + rng.normal(0, 0.3, 36)})
+    >>> res = trends.StructuralITS(df, outcome="y", date="month", interruptions={"p": "2020-07"},
+    ...                            trend="local level").fit(draws=200)
+    >>> res.terms, res.nobs, res.converged
+    (['level[p]'], 36, True)
     """
+
+    # set once by __init__ through object.__setattr__ (the instance is immutable)
+    _spec: Any
+    _design: Any
+    _mle: Any
+    _theta: np.ndarray
+    _fit_res: Any
+    _full_model: Any
+    _full_res: Any
+    _terms: list[str]
+    _reg_rows: list[int]
+    _b: np.ndarray
+    _V: np.ndarray
+    _u: np.ndarray
+    _Vu: np.ndarray
+    _root: np.ndarray
+    _unidentified: list[str]
+    _draws: int
+    _seed: int
+    _cache: dict[Any, Any]
+    _var_names: list[str]
 
     def __init__(self, spec: Any, mle: Any, *, draws: int = 1000, seed: int = 0) -> None:
         d = spec.design()

@@ -95,6 +95,17 @@ class Vocabulary:
         Cleaning and reconciliation rules (``min_year`` and other limits included).
     source
         Where it was read from (a folder, or ``trends/data`` for the packaged default).
+
+    Parameters
+    ----------
+    regions, groups, measures, rules, source
+        As the attributes (built by :func:`load_vocabulary`).
+
+    Examples
+    --------
+    >>> v = default_vocabulary()
+    >>> v.source, v.table("region") is v.regions
+    ('trends/data', True)
     """
 
     regions: AliasTable
@@ -268,6 +279,24 @@ def _read_text(path: Path) -> str:
 def load_vocabulary(vocabulary: Vocabulary | str | os.PathLike[str] | None = None) -> Vocabulary:
     """Load a vocabulary folder (see the module docstring), or the default for ``None``.
 
+    Parameters
+    ----------
+    vocabulary
+        A folder, a :class:`Vocabulary` (returned as is) or ``None`` (the packaged default).
+
+    Returns
+    -------
+    Vocabulary
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "vocab"
+    >>> _ = init_vocabulary(folder)
+    >>> v = load_vocabulary(folder)
+    >>> v.source == str(folder), v.rules.min_year
+    (True, 1970)
+
     Raises
     ------
     InputError
@@ -301,7 +330,18 @@ def load_vocabulary(vocabulary: Vocabulary | str | os.PathLike[str] | None = Non
 
 @cache
 def default_vocabulary() -> Vocabulary:
-    """The packaged (Pakistan) vocabulary: ``trends/data/aliases/*.csv`` and ``rules.json``."""
+    """The packaged (Pakistan) vocabulary: ``trends/data/aliases/*.csv`` and ``rules.json``.
+
+    Returns
+    -------
+    Vocabulary
+        Cached: the same object on every call.
+
+    Examples
+    --------
+    >>> default_vocabulary() is load_vocabulary(None)
+    True
+    """
     root = resources.files("trends") / "data"
     tables = {kind: read_alias_file(kind, (root / "aliases" / f"{kind}s.csv").read_text(
         encoding="utf-8"), f"trends/data/aliases/{kind}s.csv") for kind in KINDS}
@@ -311,22 +351,35 @@ def default_vocabulary() -> Vocabulary:
 
 # --------------------------------------------------------------------------- template
 
-_README = """# Vocabulary for `trends clean`
+_README = ("""# Vocabulary for `trends clean`
 
 Use it with `trends clean TABLES --vocabulary {name} --out DIR` (or
 `trends.clean.clean(..., vocabulary="{name}")`).
 
-| file | what it holds |
-|:---|:---|
-| `regions.csv` | `alias,region,label,note`: every spelling a table may use for a region, its canonical code (lower-case snake_case) and a label. Keep the `national` row (the whole country; total rows are recorded under it). |
-| `groups.csv` | `alias,group,label,note`; keep the `all` row (all groups). Group names not listed become snake_case codes as written, unless they look like a typo of a listed one. |
-| `measures.csv` | `alias,measure,label,note`; other snake_case measure codes pass through. |
-| `rules.json` | cleaning limits and reconciliation rules: `min_year`, `period_horizon`, missing-value marks, total labels, source name aliases, the sources' own web domains, suspect flags, the reconciliation order, region re-codings, `region_partitions` (region codes that add up to `national`). Keys not given take the packaged defaults; the country-specific ones start empty. |
+"""
+    + "\n".join((
+        '| file | what it holds |',
+        '|:---|:---|',
+        '| `regions.csv` | `alias,region,label,note`: every spelling a table may use for a '
+        'region, its canonical code (lower-case snake_case) and a label. Keep the `national` '
+        'row (the whole country; total rows are recorded under it). |',
+        '| `groups.csv` | `alias,group,label,note`; keep the `all` row (all groups). Group '
+        'names not listed become snake_case codes as written, unless they look like a typo of '
+        'a listed one. |',
+        '| `measures.csv` | `alias,measure,label,note`; other snake_case measure codes pass '
+        'through. |',
+        '| `rules.json` | cleaning limits and reconciliation rules: `min_year`, '
+        '`period_horizon`, missing-value marks, total labels, source name aliases, the '
+        "sources' own web domains, suspect flags, the reconciliation order, region re-codings, "
+        '`region_partitions` (region codes that add up to `national`). Keys not given take the '
+        'packaged defaults; the country-specific ones start empty. |',
+    ))
+    + """
 
 Lines starting with `#` in the CSV files are comments. Aliases match case-insensitively, with
 dashes, quotes and spaces folded; a code always matches itself. An error in any file names the
 file, line and field. Check the folder with `trends vocabulary check {name}`.
-"""
+""")
 
 _TEMPLATE_TABLES = {
     "region": ("# one row per spelling; add your country's regions below\n"
@@ -386,6 +439,13 @@ def init_vocabulary(folder: str | os.PathLike[str], *, from_default: bool = Fals
     ------
     InputError
         If any of the files already exists (nothing is written then) or ``folder`` is a file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "vocab"
+    >>> [p.name for p in init_vocabulary(folder)]
+    ['regions.csv', 'groups.csv', 'measures.csv', 'rules.json', 'README.md']
     """
     target = Path(folder)
     if target.exists() and not target.is_dir():

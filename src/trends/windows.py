@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from trends.errors import SpecificationError
+from trends.families import get_family
 
 __all__ = ["window_effects", "leverage", "leverage_notes", "LEVERAGE_THRESHOLD"]
 
@@ -52,18 +53,35 @@ _COLUMNS = ["window", "start", "end", "n_periods", "n_observed", "observed", "fi
 
 def _weights(results: Any) -> np.ndarray:
     d = results.design
-    if results.family == "gaussian":
-        return np.ones(d.nobs)
+    fam = get_family(results.family)
     X = d.X.to_numpy()
     eta = X @ results.params.to_numpy() + (0.0 if d.offset is None else d.offset)
-    mu = np.exp(eta)
-    if results.family == "negbin":
-        return mu / (1.0 + results.dispersion * mu)
-    return mu
+    return np.asarray(fam.irls_weights(fam.link.inverse(eta), results.dispersion), dtype=float)
 
 
 def leverage(results: Any) -> pd.Series:
-    """Hat values of the used rows (index: their periods), see the module docstring."""
+    """Hat values of the used rows (index: their periods), see the module docstring.
+
+    Parameters
+    ----------
+    results
+        Fitted :class:`trends.results.ITSResults`.
+
+    Returns
+    -------
+    pandas.Series
+        Hat values (GLM weights for count families), named ``leverage``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> df = pd.DataFrame({"month": pd.period_range("2020-01", periods=24, freq="M"),
+    ...                    "y": np.r_[np.arange(12.0), np.arange(12.0) + 5] % 7 + 10})
+    >>> res = trends.ITS(df, outcome="y", date="month", interruptions={"x": "2021-01"},
+    ...                  cov="hac:2").fit()
+    >>> leverage(res).round(3).iloc[:3].tolist()
+    [0.295, 0.225, 0.169]
+    """
     d = results.design
     X = d.X.to_numpy()
     w = _weights(results)
@@ -74,7 +92,28 @@ def leverage(results: Any) -> pd.Series:
 
 def leverage_notes(results: Any) -> list[str]:
     """One warning sentence per interruption whose terms are identified by high-leverage
-    observations under a sandwich covariance (empty otherwise); see the module docstring."""
+    observations under a sandwich covariance (empty otherwise); see the module docstring.
+
+    Parameters
+    ----------
+    results
+        Fitted :class:`trends.results.ITSResults`.
+
+    Returns
+    -------
+    list of str
+        The sentences (also :attr:`ITSResults.notes` and the :class:`LeverageWarning`).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> df = pd.DataFrame({"month": pd.period_range("2020-01", periods=24, freq="M"),
+    ...                    "y": np.r_[np.arange(12.0), np.arange(12.0) + 5] % 7 + 10})
+    >>> res = trends.ITS(df, outcome="y", date="month", interruptions={"x": "2021-01"},
+    ...                  cov="hac:2").fit()
+    >>> leverage_notes(res)  # twelve periods after the interruption: no term at risk
+    []
+    """
     kind = results.spec.cov_spec[0]
     if kind == "nonrobust":
         return []
@@ -137,6 +176,17 @@ def window_effects(results: Any, windows: Mapping[str, Any], alpha: float | None
     DataFrame
         ``window, start, end, n_periods, n_observed, observed, fitted, counterfactual, excess,
         excess_low, excess_high, ratio, ratio_low, ratio_high``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> df = pd.DataFrame({"month": pd.period_range("2020-01", periods=24, freq="M"),
+    ...                    "y": np.r_[np.arange(12.0), np.arange(12.0) + 5] % 7 + 10})
+    >>> res = trends.ITS(df, outcome="y", date="month", interruptions={"x": "2021-01"},
+    ...                  cov="hac:2").fit()
+    >>> window_effects(res, {"first": ("2021-01", "2021-06")})[["window", "n_periods"]]
+      window  n_periods
+    0  first          6
     """
     if not isinstance(windows, Mapping) or not windows:
         raise SpecificationError(f"windows={windows!r} is not valid; expected a non-empty "
@@ -151,7 +201,7 @@ def window_effects(results: Any, windows: Mapping[str, Any], alpha: float | None
     off = d.offset_full[results._rows] if d.offset_full is not None else np.zeros(len(idx))
     y = d.y_full[results._rows]
     used = np.asarray(d.used)[results._rows]
-    log = results.family != "gaussian"
+    log = get_family(results.family).log_link
     prefix = "group:" if d.unit is not None else ""
     rows = []
     for name, span in windows.items():

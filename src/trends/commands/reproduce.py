@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``reproduce`` sub-command.
 
     The stage names in its help come from :data:`trends.reproduce.STAGES`, imported only when
@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         stage.help = f"run only this stage (repeatable; stages: {names})"
         return plain_format_help()
 
-    p.format_help = format_help  # type: ignore[method-assign]
+    p.format_help = format_help
     p.set_defaults(func=run)
 
 

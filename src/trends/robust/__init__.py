@@ -72,4 +72,4 @@ def __dir__() -> list[str]:
 
 # The module trends.robust.calibrate shares its name with its main function: bind the function
 # (importing the submodule would otherwise leave the module object under this name).
-from trends.robust.calibrate import calibrate  # noqa: E402
+from trends.robust.calibrate import calibrate  # noqa: E402, F401  (in __all__ via _EXPORTS)

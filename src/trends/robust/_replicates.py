@@ -26,6 +26,7 @@ import numpy as np
 from scipy import special
 
 from trends._calendar_hac import hac_meat
+from trends.families import get_family
 from trends.robust.engine import fit_batch
 
 __all__ = ["Refits", "refit", "covariances", "draw"]
@@ -66,24 +67,27 @@ def refit(Y: np.ndarray, X: np.ndarray, family: str, offset: np.ndarray | None) 
     off = np.zeros(n) if offset is None else np.asarray(offset, dtype=float)
     alpha = np.zeros(B)
     boundary = np.zeros(B, dtype=bool)
-    if family == "gaussian":
-        f = fit_batch(Y, X, family="gaussian")
+    fam = get_family(family)
+    if fam.closed_form:
+        f = fit_batch(Y, X, family=fam.name)
         params = f.params
         mu = params @ X.T
         return Refits(params, mu, alpha, boundary, ~np.all(np.isfinite(params), axis=1),
                       f.scale)
-    fam = "poisson" if family in {"poisson", "negbin"} else family
-    f = fit_batch(Y, X, family=fam, offset=offset)
+    # a family with a dispersion parameter (NB2) starts from the Poisson fit: where it shows
+    # no overdispersion the estimate is on the boundary alpha = 0, where NB2 is Poisson
+    f = fit_batch(Y, X, family="poisson" if fam.estimates_dispersion else fam.name,
+                  offset=offset)
     params = f.params.copy()
     ok = f.converged & np.all(np.isfinite(params), axis=1)
     mu = np.exp(np.clip(params @ X.T + off, -700, 700))
     scale = np.asarray(f.scale, dtype=float).copy()
-    if family == "negbin":
+    if fam.estimates_dispersion:
         over = np.sum((Y - mu) ** 2 - Y, axis=1) > 0
         boundary = ok & ~over
         idx = np.flatnonzero(ok & over)
         if len(idx):
-            g = fit_batch(Y[idx], X, family="negbin", offset=offset)
+            g = fit_batch(Y[idx], X, family=fam.name, offset=offset)
             params[idx] = g.params
             alpha[idx] = np.asarray(g.alpha)
             good = g.converged & np.all(np.isfinite(g.params), axis=1)
@@ -135,7 +139,8 @@ def covariances(fits: Refits, Y: np.ndarray, X: np.ndarray, family: str,
     k = X.shape[1]
     kind, lags, small = cov
     mu = fits.mu
-    if family == "gaussian":
+    fam = get_family(family)
+    if fam.closed_form:
         resid = Y - mu
         XtXi = np.linalg.inv(X.T @ X)
         if kind == "nonrobust":
@@ -143,7 +148,7 @@ def covariances(fits: Refits, Y: np.ndarray, X: np.ndarray, family: str,
         scores = X[None] * resid[:, :, None]
         bread = np.broadcast_to(XtXi, (B, k, k))
         n_score = np.full(B, k)
-    elif family == "negbin":
+    elif fam.estimates_dispersion:
         scores, A = _nb_parts(Y, X, mu, fits.alpha)
         nb = fits.alpha > 0
         # boundary (Poisson) fits: drop the theta column (its block is an identity placeholder)
@@ -185,18 +190,5 @@ def draw(mu: np.ndarray, family: str, rng: np.random.Generator, *, alpha: float 
     the NB1-type Poisson-gamma mixture with that variance, Poisson when ``scale <= 1``.
     """
     mu = np.broadcast_to(np.asarray(mu, dtype=float), (size, np.shape(mu)[-1]))
-    if family == "gaussian":
-        return mu + math_sqrt(scale) * rng.standard_normal(mu.shape)
-    if family == "negbin" and alpha > 0:
-        lam = mu * rng.gamma(1.0 / alpha, alpha, size=mu.shape)
-    elif family == "quasipoisson" and scale > 1:
-        shape = mu / (scale - 1.0)
-        lam = rng.gamma(shape, 1.0 / shape) * mu
-    else:
-        lam = mu
-    return rng.poisson(lam).astype(float)
+    return get_family(family).draw_replicates(mu, rng, alpha=alpha, scale=scale)
 
-
-def math_sqrt(x: float) -> float:
-    """Square root of a non-negative float."""
-    return float(np.sqrt(x))

@@ -85,6 +85,11 @@ def hansen_pvalue(statistic: float, q: int, trim: float = 0.15, *, lam: float | 
     float
         The p-value, interpolated in Hansen's (1997) table between trimming values exactly as
         strucchange's ``pvalue.Fstats`` does.
+
+    Examples
+    --------
+    >>> round(hansen_pvalue(8.85, q=1), 3)
+    0.045
     """
     if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or q < 1:
         raise SpecificationError(f"q must be a positive integer (saw {q!r})")
@@ -114,7 +119,26 @@ def hansen_pvalue(statistic: float, q: int, trim: float = 0.15, *, lam: float | 
 
 
 def sup_f_critical_value(q: int, level: float = 0.05, trim: float = 0.15) -> float:
-    """Critical value (chi-square scale) of sup-F at ``level`` from Hansen's approximation."""
+    """Critical value (chi-square scale) of sup-F at ``level`` from Hansen's approximation.
+
+    Parameters
+    ----------
+    q
+        Number of coefficients allowed to break.
+    level
+        Test level, in (0, 1).
+    trim
+        Symmetric trimming.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(sup_f_critical_value(1), 2)
+    8.61
+    """
     if not 0 < level < 1:
         raise SpecificationError(f"level must lie in (0, 1) (saw {level!r})")
     f = lambda x: hansen_pvalue(x, q, trim) - level  # noqa: E731
@@ -238,6 +262,22 @@ class SupFResult:
         Statistic at every candidate break (indexed by label).
     critical_values
         Hansen critical values at the 10%, 5% and 1% levels.
+
+    Parameters
+    ----------
+    statistic, f_statistic, q, pvalue, method, break_index, break_label, lam, stats
+        As the attributes (built by :func:`sup_f_test`).
+    critical_values
+        As the attribute.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> y = pd.Series(np.r_[np.zeros(30), np.ones(30)] + np.tile([0.1, -0.1], 30),
+    ...               index=pd.period_range("2015-01", periods=60, freq="M"))
+    >>> r = sup_f_test(y)
+    >>> r.break_label, r.method, bool(r.pvalue < 0.01)
+    ('2017-07', 'hansen', True)
     """
 
     statistic: float
@@ -298,6 +338,14 @@ def sup_f_test(
     ------
     SpecificationError
         Non-gaussian model, bad ``trim``/``pvalue``, or too few observations.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> y = pd.Series(np.r_[np.zeros(30), np.ones(30)] + np.tile([0.1, -0.1], 30),
+    ...               index=pd.period_range("2015-01", periods=60, freq="M"))
+    >>> sup_f_test(y).break_label
+    '2017-07'
     """
     if pvalue not in ("hansen", "bootstrap"):
         raise SpecificationError(f"pvalue must be 'hansen' or 'bootstrap' (saw {pvalue!r})")
@@ -415,6 +463,22 @@ def argmax_cdf(x: float | np.ndarray, xi: float = 1.0, phi1: float = 1.0, phi2: 
     ``s > 0``; ``xi`` is the ratio of the regressor moments and ``phi1, phi2`` the error
     standard deviations of the two regimes. With ``xi = phi1 = phi2 = 1`` the distribution is
     symmetric and its 97.5% quantile is 11.03 (Bai 1997, Table 1).
+
+    Parameters
+    ----------
+    x
+        Points (in units of the break-size-scaled time).
+    xi, phi1, phi2
+        Moment ratio and the two regimes' error standard deviations.
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> round(float(argmax_cdf(11.03)), 3)
+    0.975
     """
     x = np.asarray(x, dtype=float)
     phi = xi * (phi2 / phi1) ** 2
@@ -463,6 +527,20 @@ class BaiPerronResult:
         Minimal SSR for 0..max_breaks breaks, with BIC.
     coefficients
         Regression coefficients in each regime (rows) for the chosen partition.
+
+    Parameters
+    ----------
+    breaks, labels, ssr, n_breaks, confint, ssr_by_breaks, coefficients
+        As the attributes (built by :func:`bai_perron`).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> y = pd.Series(np.r_[np.zeros(30), np.ones(30)] + np.tile([0.1, -0.1], 30),
+    ...               index=pd.period_range("2015-01", periods=60, freq="M"))
+    >>> b = bai_perron(y, n_breaks=1)
+    >>> b.breaks, b.confint.columns.tolist()[:3]
+    ((29,), ['lower', 'break', 'upper'])
     """
 
     breaks: tuple[int, ...]
@@ -551,6 +629,7 @@ def bai_perron(
     >>> bai_perron(y, n_breaks=1).labels
     ('2017-07',)
     """
+    labels: list[str] | None
     if callable(getattr(data, "design", None)):
         y, Xv, names, labels = _bp_model(data)
     else:

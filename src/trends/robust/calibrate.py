@@ -41,6 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from trends.errors import SpecificationError
+from trends.families import get_family
 from trends.robust import _replicates as rep
 
 __all__ = ["calibrate", "CalibrationResult", "power", "mde"]
@@ -65,6 +66,24 @@ class CalibrationResult:
         reject, failed`` (NaN estimate for failed replicates).
     outcomes
         Term -> ``n_sims x nobs`` simulated outcomes at the used rows (for checks).
+
+    Parameters
+    ----------
+    alpha, n_sims, seed, latent_ar, draws, outcomes
+        As the attributes (built by :func:`calibrate`).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> from trends.robust import calibrate
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame({"month": pd.period_range("2019-01", periods=36, freq="M"),
+    ...                    "y": rng.poisson(20, 36)})
+    >>> res = trends.ITS(df, outcome="y", date="month", interruptions={"p": "2020-07"},
+    ...                  family="poisson").fit()
+    >>> cal = calibrate(res, terms=["level[p]"], n_sims=100)
+    >>> cal.n_sims, sorted(cal.outcomes), cal.outcomes["level[p]"].shape
+    (100, ['level[p]'], (100, 36))
     """
 
     alpha: float
@@ -261,7 +280,7 @@ def _simulate(results: Any, null: _Null, shift: np.ndarray, rng: np.random.Gener
     fam = results.family
     lat = _latent(results, latent, rng, n_sims)
     eta = null.eta[None, :] + shift[None, :] + lat
-    mu = eta if fam == "gaussian" else np.exp(eta)
+    mu = get_family(fam).link.inverse(eta)
     return rep.draw(mu, fam, rng, alpha=null.alpha, scale=null.scale, size=n_sims)
 
 
@@ -270,6 +289,7 @@ def _time(results: Any) -> dict[str, tuple[np.ndarray, Any]]:
 
     d = results.design
     pos, groups = calendar_positions(d)
+    row: tuple[np.ndarray, Any]
     if d.unit is None:
         row = (np.arange(d.nobs), None)
     else:  # statsmodels' hac-panel: consecutive used rows within each series
@@ -382,7 +402,7 @@ def _effects(results: Any, ratios: Any) -> np.ndarray:
         r = np.atleast_1d(np.asarray(ratios, dtype=float))
     except (TypeError, ValueError):
         r = np.array([np.nan])
-    log = results.family != "gaussian"
+    log = get_family(results.family).log_link
     if r.ndim != 1 or len(r) == 0 or not np.all(np.isfinite(r)) or (log and np.any(r <= 0)):
         raise SpecificationError(
             f"ratios={ratios!r} is not valid; expected finite "
@@ -500,6 +520,26 @@ def mde(results: Any, *, term: str, power: float = 0.8, cov: Any = None, n_sims:
     a test that rejects a true null at 5% on this design; with a sandwich covariance that
     over-rejects, the nominal MDE is optimistic).
 
+    Parameters
+    ----------
+    results
+        Fitted :class:`trends.results.ITSResults` (the design simulated).
+    term
+        The interruption term, e.g. ``"level[p]"``.
+    power
+        Target power, in (0, 1).
+    cov
+        Covariance of the test (default: the model's), as ``trends.ITS(cov=...)``.
+    n_sims, seed
+        Replicates per effect size and the seed (common random numbers).
+    size_adjusted
+        Use the size-adjusted critical value (see above).
+
+    Returns
+    -------
+    float
+        The MDE on the scale of :func:`power`'s ``ratios``.
+
     Examples
     --------
     >>> import numpy as np, pandas as pd, trends
@@ -522,7 +562,7 @@ def mde(results: Any, *, term: str, power: float = 0.8, cov: Any = None, n_sims:
     j = results.terms.index(term)
     null = _null_fit(results, term)
     sign = -1.0 if results.params.iloc[j] < 0 else 1.0
-    log = results.family != "gaussian"
+    log = get_family(results.family).log_link
     unit = 0.1 if log else float(results.std_errors.iloc[j])
 
     crit = (_size_adjusted_critical(results, j, null, c, n_sims, seed, 0.05)

@@ -41,6 +41,21 @@ class PlaceboResult:
         ``placebo_low``/``placebo_high`` (2.5% and 97.5% quantiles), ``rank`` (1 = the most
         extreme in absolute value among the placebos and the real effect) and ``p_value``
         ``= (1 + #{|placebo| >= |observed|}) / (1 + n_placebos)``.
+
+    Parameters
+    ----------
+    effects, observed, summary
+        As the attributes (built by :func:`placebo_in_time`).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> rng = np.random.default_rng(2)
+    >>> df = pd.DataFrame({"month": pd.period_range("2019-01", periods=36, freq="M"),
+    ...                    "y": 10 + rng.normal(0, 1, 36)})
+    >>> model = trends.ITS(df, outcome="y", date="month", interruptions={"p": "2021-01"})
+    >>> int(placebo_in_time(model).summary.loc["level[p]", "n_placebos"])
+    19
     """
 
     effects: pd.DataFrame
@@ -84,6 +99,17 @@ def placebo_in_time(
     The placebo interruptions keep the spacing of the real ones (e.g. 2021-08 and 2021-11
     become any pair three months apart) and lie entirely before the first real interruption.
     Effects are compared on the model's own scale (log rate ratios for count families).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> rng = np.random.default_rng(2)
+    >>> df = pd.DataFrame({"month": pd.period_range("2019-01", periods=36, freq="M"),
+    ...                    "y": 10 + rng.normal(0, 1, 36)})
+    >>> model = trends.ITS(df, outcome="y", date="month", interruptions={"p": "2021-01"})
+    >>> res = placebo_in_time(model)
+    >>> res.summary.index.tolist(), res.effects.shape
+    (['level[p]', 'slope[p]'], (19, 6))
     """
     problem = problem_from_model(model)
     min_segment = _check_min_segment(problem, min_segment)

@@ -80,6 +80,22 @@ class BootstrapResult:
         Replicates whose fit did not converge (excluded).
     n_truncated
         Count families: resampled outcomes set to 0 because they were negative.
+
+    Parameters
+    ----------
+    draws, table, method, block_length, weights, seed, level, n_failed, n_truncated
+        As the attributes (built by :func:`bootstrap`).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> rng = np.random.default_rng(2)
+    >>> df = pd.DataFrame({"month": pd.period_range("2019-01", periods=36, freq="M"),
+    ...                    "y": 10 + rng.normal(0, 1, 36)})
+    >>> model = trends.ITS(df, outcome="y", date="month", interruptions={"p": "2021-01"})
+    >>> b = bootstrap(model, n_boot=99, seed=1)
+    >>> b.table.columns.tolist(), len(b.draws), b.n_failed
+    (['estimate', 'std_error', 'ci_low', 'ci_high', 'p_value'], 99, 0)
     """
 
     draws: pd.DataFrame
@@ -139,6 +155,16 @@ def bootstrap(
     ------
     SpecificationError
         Bad method, weights, block length, level or term names.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trends
+    >>> rng = np.random.default_rng(2)
+    >>> df = pd.DataFrame({"month": pd.period_range("2019-01", periods=36, freq="M"),
+    ...                    "y": 10 + rng.normal(0, 1, 36)})
+    >>> model = trends.ITS(df, outcome="y", date="month", interruptions={"p": "2021-01"})
+    >>> bootstrap(model, n_boot=99, seed=1).method
+    'block'
     """
     from tqdm.std import tqdm  # not tqdm.auto: it imports asyncio
 
