@@ -26,7 +26,7 @@ _state = threading.local()
 def _get_controller() -> Any:
     global _controller
     if _controller is None:
-        from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+        from threadpoolctl import ThreadpoolController
 
         _controller = ThreadpoolController()  # inspects the loaded BLAS libraries once
     return _controller
