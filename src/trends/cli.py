@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 #: Sub-command modules, in the order ``trends --help`` lists them.
-COMMANDS: tuple[str, ...] = ("clean", "fit", "robust", "reproduce", "vocabulary")
+COMMANDS: tuple[str, ...] = ("clean", "fit", "robust", "report", "reproduce", "vocabulary")
 
 
 def build_parser() -> argparse.ArgumentParser:

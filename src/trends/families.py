@@ -657,9 +657,14 @@ class NegativeBinomial(Family):
                 res = model.fit(start_params=np.asarray(first.params), method="bfgs",
                                 maxiter=2000, disp=False, **cov_args)
         rec = _sm_record(res, k, self, dispersion=float(np.asarray(res.params)[-1]), scale=1.0)
-        if not rec.converged:
-            warnings.warn("negative binomial fit did not converge; treat results with care",
-                          RuntimeWarning, stacklevel=4)
+        if not rec.converged:  # Newton's flag can be False at an optimum it cannot improve
+            from dataclasses import replace
+
+            from trends.its import gradient_converged
+
+            rec = replace(rec, converged=gradient_converged(model, res))
+        # not converged: a result (FitRecord.converged), refused by trends.ITS.fit unless the
+        # user keeps it (keep_unconverged=True), and then reported by summary()
         return rec
 
     def reference_fit(self, y: np.ndarray, X: np.ndarray, offset: np.ndarray | None, *,

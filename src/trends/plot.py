@@ -162,12 +162,24 @@ def save_figure(fig: Figure, path_stem: str | os.PathLike[str],
             raise SpecificationError(f"unknown figure format {fmt!r}; expected one of "
                                      f"{', '.join(sorted(_METADATA))}")
         target = stem.with_name(f"{stem.name}.{fmt}")
-        with style(), _source_date_epoch(), atomic_path(target) as tmp:
-            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=dict(_METADATA[fmt]))
+        with atomic_path(target) as tmp:
+            write_figure(fig, tmp, fmt, dpi)
         written.append(target)
     if one_column is not None:
         written += save_figure(one_column, one_column_stem(stem), formats, dpi)
     return written
+
+
+def write_figure(fig: Figure, target: Any, fmt: str, dpi: int = DPI) -> None:
+    """Write ``fig`` in format ``fmt`` to ``target`` (a path or binary file object) with the
+    fixed style and metadata of :func:`save_figure` (byte-identical for the same figure); for
+    writers that stage their outputs themselves, e.g. :meth:`trends.atomic.OutputSet.write_with`.
+    """
+    if fmt not in _METADATA:
+        raise SpecificationError(f"unknown figure format {fmt!r}; expected one of "
+                                 f"{', '.join(sorted(_METADATA))}")
+    with style(), _source_date_epoch():
+        fig.savefig(target, format=fmt, dpi=dpi, metadata=dict(_METADATA[fmt]))
 
 
 def one_column_stem(path_stem: str | os.PathLike[str]) -> Path:
