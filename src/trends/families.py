@@ -656,6 +656,15 @@ class NegativeBinomial(Family):
             if not (np.all(np.isfinite(np.asarray(res.params))) and res.llf >= first.llf - 1e-6):
                 res = model.fit(start_params=np.asarray(first.params), method="bfgs",
                                 maxiter=2000, disp=False, **cov_args)
+        ncp = getattr(res, "normalized_cov_params", None)
+        if ncp is None or not np.all(np.isfinite(np.asarray(ncp, dtype=float))):
+            from trends.errors import SpecificationError
+
+            raise SpecificationError(
+                "the negative binomial (NB2) model did not converge: the optimiser ended where "
+                "the likelihood has no finite curvature, so there are no standard errors. "
+                "Rescale large covariates (e.g. --covariate z:COL or log:COL, or divide by "
+                "1000), or drop terms the data cannot identify")
         rec = _sm_record(res, k, self, dispersion=float(np.asarray(res.params)[-1]), scale=1.0)
         if not rec.converged:  # Newton's flag can be False at an optimum it cannot improve
             from dataclasses import replace
