@@ -12,10 +12,9 @@ import pytest
 
 import trends
 import trends.its as its_module
+from tests.conftest import SHARED_DATA
 from trends.errors import SpecificationError
 from trends.its import gradient_converged
-
-from conftest import SHARED_DATA
 
 
 def _df(n: int = 48) -> pd.DataFrame:
