@@ -175,3 +175,18 @@ def test_report_renders_in_a_headless_browser(series_csv, tmp_path):
     run = _chromium(["--window-size=1000,1400", f"--screenshot={shot}",
                      (out / "report.html").as_uri()], tmp_path)
     assert run.returncode == 0 and shot.stat().st_size > 20_000
+
+
+def test_structural_fit_plot_and_report_together(series_csv, tmp_path):
+    out = tmp_path / "s"
+    args = ["fit", str(series_csv), "--outcome", "events", "--date", "month",
+            "--interruption", "change=2021-08:level", "--model", "structural",
+            "--draws", "200", "--plot", "--report", "--out", str(out)]
+    assert main(args) == 0
+    assert {p.name for p in out.iterdir()} == {"table.csv", "summary.md", "fit.png",
+                                               "fit.svg", "report.html", "fit.json"}
+    text = (out / "summary.md").read_text()
+    assert text.startswith("# Structural ITS fit: events in series.csv")
+    assert "**Selection**: all rows" in text
+    page = (out / "report.html").read_text()
+    assert "data:image/png;base64," in page and "At change (2021-08)" in page
