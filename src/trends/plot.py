@@ -825,7 +825,7 @@ def plot_its(results: Any, ax: Axes | None = None, *,
     own = ax is None
     single = _width_inches(width) <= SINGLE_COLUMN
     fig, ax = _figure_for(ax, width, height if height is not None else (
-        2.9 if single else 3.2))
+        2.9 if single else 0.45 * _width_inches(width)))
     with style():
         obs = data["observed"].to_numpy(dtype=float)
         _shade_gaps(ax, periods, np.isnan(obs), "no data")
