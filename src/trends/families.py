@@ -661,10 +661,11 @@ class NegativeBinomial(Family):
             from trends.errors import SpecificationError
 
             raise SpecificationError(
-                "the negative binomial (NB2) model did not converge: the optimiser ended where "
-                "the likelihood has no finite curvature, so there are no standard errors. "
-                "Rescale large covariates (e.g. --covariate z:COL or log:COL, or divide by "
-                "1000), or drop terms the data cannot identify")
+                "the negative binomial (NB2) model could not be estimated on these data: it "
+                "did not converge (the optimiser ended where the likelihood has no finite "
+                "curvature, so there are no standard errors). Usual causes: a segment without "
+                "events, too few observations per term, or large unscaled covariates (rescale "
+                "them: --covariate z:COL or log:COL, or divide by 1000)")
         rec = _sm_record(res, k, self, dispersion=float(np.asarray(res.params)[-1]), scale=1.0)
         if not rec.converged:  # Newton's flag can be False at an optimum it cannot improve
             from dataclasses import replace
