@@ -92,7 +92,7 @@ def test_unscaled_covariate_nb2_refused_with_rescale_advice():
     df["m"] = pd.PeriodIndex.from_fields(year=df["year"], month=df["month"], freq="M")
     kw = dict(outcome="front", date="m", interruptions={"law": "1983-02"}, changes="level",
               family="negbin", seasonality="month", covariates=["kms", "PetrolPrice"])
-    with pytest.raises(SpecificationError, match="did not converge.*Rescale"):
+    with pytest.raises(SpecificationError, match="did not converge.*unscaled covariates"):
         trends.ITS(df, **kw).fit()
     ok = trends.ITS(df.assign(logkms=np.log(df["kms"])), **{**kw, "covariates": ["logkms",
                                                                                  "PetrolPrice"]})
