@@ -91,7 +91,16 @@ def test_readme_tour_commands_run_as_printed(tmp_path, monkeypatch, capsys):
 def test_readme_seatbelts_example(tmp_path, monkeypatch, validation_dir):
     assert len(SEATBELTS) == 1 and "seatbelts.csv" in " ".join(SEATBELTS[0])
     _run_all(SEATBELTS, tmp_path, monkeypatch, validation_dir.parent)
-    table = pd.read_csv(tmp_path / "seatbelts" / "table.csv").set_index("term")
+    out = tmp_path / "seatbelts"
+    assert {"fit.png", "fit.svg", "report.html", "fit.json"} <= {p.name for p in out.iterdir()}
+    quoted = re.search(r"> (At law .*?)\n\n", _section("### A public series end to end"),
+                       flags=re.S)
+    assert quoted is not None
+    import html
+
+    assert " ".join(quoted.group(1).replace("> ", "").split()) in " ".join(
+        html.unescape((out / "report.html").read_text()).split())
+    table = pd.read_csv(out / "table.csv").set_index("term")
     # the rows the README prints, to the digits it prints
     shown = re.findall(r"\| `([^`]+)` \| (\S+) \| (\S+) \| (\S+) \| (\S+) \| (\S+) \|",
                        _section("### A public series end to end"))

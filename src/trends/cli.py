@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 #: Sub-command modules, in the order ``trends --help`` lists them.
-COMMANDS: tuple[str, ...] = ("clean", "fit", "robust", "reproduce", "vocabulary")
+COMMANDS: tuple[str, ...] = ("clean", "fit", "robust", "report", "reproduce", "vocabulary")
 
 #: each sub-command's one-line help, as its module registers it, for the top-level ``--help``
 #: (which then imports no command module; tests/test_cli_startup.py checks they agree)

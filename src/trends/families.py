@@ -704,10 +704,25 @@ class NegativeBinomial(Family):
             if not (np.all(np.isfinite(np.asarray(res.params))) and res.llf >= first.llf - 1e-6):
                 res = model.fit(start_params=np.asarray(first.params), method="bfgs",
                                 maxiter=2000, disp=False, **cov_args)
+        ncp = getattr(res, "normalized_cov_params", None)
+        if ncp is None or not np.all(np.isfinite(np.asarray(ncp, dtype=float))):
+            from trends.errors import SpecificationError
+
+            raise SpecificationError(
+                "the negative binomial (NB2) model could not be estimated on these data: it "
+                "did not converge (the optimiser ended where the likelihood has no finite "
+                "curvature, so there are no standard errors). Usual causes: a segment without "
+                "events, too few observations per term, or large unscaled covariates (rescale "
+                "them: --covariate z:COL or log:COL, or divide by 1000)")
         rec = _sm_record(res, k, self, dispersion=float(np.asarray(res.params)[-1]), scale=1.0)
-        if not rec.converged:
-            warnings.warn("negative binomial fit did not converge; treat results with care",
-                          RuntimeWarning, stacklevel=4)
+        if not rec.converged:  # Newton's flag can be False at an optimum it cannot improve
+            from dataclasses import replace
+
+            from trends.its import gradient_converged
+
+            rec = replace(rec, converged=gradient_converged(model, res))
+        # not converged: a result (FitRecord.converged), refused by trends.ITS.fit unless the
+        # user keeps it (keep_unconverged=True), and then reported by summary()
         return rec
 
     def reference_fit(self, y: np.ndarray, X: np.ndarray, offset: np.ndarray | None, *,

@@ -278,6 +278,7 @@ class ITS:
         reference: Any = None,
         source_trends: bool = False,
         by_source: bool = False,
+        keep_unconverged: bool = False,
     ) -> None:
         self._kwargs: dict[str, Any] = dict(
             outcome=outcome, date=date, interruptions=dict(interruptions)
@@ -289,6 +290,7 @@ class ITS:
             cov=cov, errors=errors, group=group, treated=treated, control=control, freq=freq,
             alpha=alpha, aggregates=aggregates, source=source, reference=reference,
             source_trends=source_trends, by_source=by_source,
+            keep_unconverged=bool(keep_unconverged),
         )
         self._data = data
         self._cov = parse_cov(cov)
@@ -312,7 +314,9 @@ class ITS:
                 raise SpecificationError(
                     "source= (several sources) cannot be combined with group= (controlled ITS)")
             self._design = build_source_design(
-                data, source=source, outcome=outcome, date=date, interruptions=interruptions,
+                data, source=source, outcome=outcome,
+                date=date,  # type: ignore[arg-type]  # one column or the year,period pair
+                interruptions=interruptions,
                 changes=changes, family=family, offset=offset, seasonality=seasonality,
                 covariates=covariates, freq=freq, reference=reference,
                 source_trends=source_trends, by_source=by_source,
@@ -527,6 +531,8 @@ class ITS:
                 "the model could not be estimated on these data (" + " ".join(str(exc).split())
                 + "); a segment without events or too few observations per term are the usual "
                 "causes") from exc
+        if not rec.converged and not self._kwargs.get("keep_unconverged"):
+            raise SpecificationError(_unconverged_message(self._design, self._errors))
         res = ITSResults(self, rec)
         for note in res.notes:  # sandwich covariance on high-leverage segments
             # a fixed location (not the caller's file and line): the same text on every
@@ -585,9 +591,49 @@ def _estimate_arma(design: Design, errors: tuple[int, int], k: int) -> FitRecord
     rec = record_from_statsmodels(res, k, get_family(design.family), errors=True,
                                   df_resid=float(design.nobs - len(np.asarray(res.params)) - 1))
     if not rec.converged:
-        warnings.warn("ARMA-error model did not converge; treat results with care",
-                      RuntimeWarning, stacklevel=4)
+        # the optimiser's own flag is not the criterion: L-BFGS with tight tolerances and
+        # BFGS polishing both end with "precision loss" at an optimum they cannot improve.
+        # Converged = the gradient of the log-likelihood is ~0 at the estimate.
+        from dataclasses import replace
+
+        rec = replace(rec, converged=gradient_converged(model, res))
     return rec
+
+
+def gradient_converged(model: Any, res: Any, tol: float = 1e-4) -> bool:
+    """Whether a maximum-likelihood estimate is at a stationary point: every component of
+    the score, scaled by ``max(1, |parameter|)``, is below ``tol * max(1, |llf|)``.
+
+    Parameters
+    ----------
+    model, res
+        A statsmodels likelihood model and its fitted result.
+    tol
+        Relative tolerance.
+
+    Returns
+    -------
+    bool
+    """
+    params = np.asarray(res.params, dtype=float)
+    try:
+        g = np.asarray(model.score(params), dtype=float)
+    except (ValueError, np.linalg.LinAlgError):
+        return False
+    if not (np.all(np.isfinite(g)) and np.isfinite(res.llf)):
+        return False
+    scaled = np.abs(g) * np.maximum(1.0, np.abs(params))
+    return bool(np.max(scaled, initial=0.0) <= tol * max(1.0, abs(float(res.llf))))
+
+
+def _unconverged_message(design: Design, errors: tuple[int, int] | None) -> str:
+    what = (f"the ARMA({errors[0]},{errors[1]})-error model" if errors is not None
+            else f"the {get_family(design.family).display_name} model")
+    return (f"{what} did not converge (the optimiser ended away from a maximum of the "
+            "likelihood), so its estimates and intervals are not reliable. Rescale large "
+            "covariates (e.g. --covariate z:COL or log:COL), drop terms the data cannot "
+            "identify, or use fewer ARMA terms; to keep the unconverged fit anyway pass "
+            "keep_unconverged=True (CLI: --keep-unconverged): summary() then says so")
 
 
 _overdispersed = overdispersed  # moved to trends.families

@@ -34,7 +34,7 @@ from matplotlib.figure import Figure
 
 from trends.atomic import atomic_path
 from trends.errors import SpecificationError
-from trends.schema import ALL_GROUPS, DEFAULT_INTERRUPTIONS, NATIONAL
+from trends.schema import ALL_GROUPS, CORE_MEASURES, NATIONAL
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in the order series are coloured.
 OKABE_ITO: dict[str, str] = {
@@ -133,7 +133,7 @@ def save_figure(fig: Figure, path_stem: str | os.PathLike[str],
     fig : Figure
         The figure to save.
     path_stem : path-like
-        Target path without extension (e.g. ``figures/its_attacks``).
+        Target path without extension (e.g. ``figures/its``).
     formats : sequence of str
         Any of ``"png"``, ``"svg"``, ``"pdf"``.
     dpi : int
@@ -162,12 +162,24 @@ def save_figure(fig: Figure, path_stem: str | os.PathLike[str],
             raise SpecificationError(f"unknown figure format {fmt!r}; expected one of "
                                      f"{', '.join(sorted(_METADATA))}")
         target = stem.with_name(f"{stem.name}.{fmt}")
-        with style(), _source_date_epoch(), atomic_path(target) as tmp:
-            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=dict(_METADATA[fmt]))
+        with atomic_path(target) as tmp:
+            write_figure(fig, tmp, fmt, dpi)
         written.append(target)
     if one_column is not None:
         written += save_figure(one_column, one_column_stem(stem), formats, dpi)
     return written
+
+
+def write_figure(fig: Figure, target: Any, fmt: str, dpi: int = DPI) -> None:
+    """Write ``fig`` in format ``fmt`` to ``target`` (a path or binary file object) with the
+    fixed style and metadata of :func:`save_figure` (byte-identical for the same figure); for
+    writers that stage their outputs themselves, e.g. :meth:`trends.atomic.OutputSet.write_with`.
+    """
+    if fmt not in _METADATA:
+        raise SpecificationError(f"unknown figure format {fmt!r}; expected one of "
+                                 f"{', '.join(sorted(_METADATA))}")
+    with style(), _source_date_epoch():
+        fig.savefig(target, format=fmt, dpi=dpi, metadata=dict(_METADATA[fmt]))
 
 
 def one_column_stem(path_stem: str | os.PathLike[str]) -> Path:
@@ -813,7 +825,7 @@ def plot_its(results: Any, ax: Axes | None = None, *,
     own = ax is None
     single = _width_inches(width) <= SINGLE_COLUMN
     fig, ax = _figure_for(ax, width, height if height is not None else (
-        2.9 if single else 3.2))
+        2.9 if single else 0.45 * _width_inches(width)))
     with style():
         obs = data["observed"].to_numpy(dtype=float)
         _shade_gaps(ax, periods, np.isnan(obs), "no data")
@@ -902,11 +914,11 @@ def _figure_for(ax: Axes | None, width: str | float, height: float | None = None
     return figure(width, height)
 
 
-def plot_series(panel: pd.DataFrame, *, measures: Sequence[str] = ("attacks", "killed", "injured"),
+def plot_series(panel: pd.DataFrame, *, measures: Sequence[str] = CORE_MEASURES,
                 region: str = NATIONAL, group: str = ALL_GROUPS,
-                source: str | Sequence[str] = "PICSS",
-                start: Any = "2019-01", end: Any = None,
-                interruptions: Mapping[str, str] | None = DEFAULT_INTERRUPTIONS,
+                source: str | Sequence[str] | None = None,
+                start: Any = None, end: Any = None,
+                interruptions: Mapping[str, str] | None = None,
                 title: str | None = None, version: str | None = None,
                 width: str | float = "double", source_label: str | None = None
                 ) -> tuple[Figure, np.ndarray]:
@@ -917,13 +929,17 @@ def plot_series(panel: pd.DataFrame, *, measures: Sequence[str] = ("attacks", "k
     panel : DataFrame
         Tidy panel with ``month, region, group, measure, source, value``.
     measures : sequence of str
-        One subplot per measure (``"attacks per month"``, ``"killed per month"``...).
+        One subplot per measure (``"<measure> per month"``); default: the panel schema's
+        core measures (:data:`trends.schema.CORE_MEASURES`).
     region, group : str
         Which cell of the panel.
-    source : str or sequence of str
-        One line per source.
-    start, end : month-like
-        Plotted range (full months; those absent from the panel are gaps).
+    source : str or sequence of str, optional
+        One line per source (default: every source of the selection).
+    start, end : month-like, optional
+        Plotted range (full months; those absent from the panel are gaps); default: the
+        months present.
+    interruptions : mapping name -> date, optional
+        Vertical lines (labelled in the first panel).
     source_label : str, optional
         Source named in the caption (default: the sources joined).
 
@@ -931,6 +947,9 @@ def plot_series(panel: pd.DataFrame, *, measures: Sequence[str] = ("attacks", "k
     -------
     (Figure, ndarray of Axes)
     """
+    if source is None:
+        sel = _select(panel, region=region, group=group, measure=list(measures))
+        source = sorted(sel["source"].astype(str).unique())
     sources = [source] if isinstance(source, str) else list(source)
     height = 1.55 * len(measures) + 1.2
     fig, axes = figure(width, height=height, nrows=len(measures), sharex=True)
@@ -965,8 +984,9 @@ def plot_series(panel: pd.DataFrame, *, measures: Sequence[str] = ("attacks", "k
     return fig, axes
 
 
-def plot_coverage(panel: pd.DataFrame, *, measure: str = "attacks", region: str = NATIONAL,
-                  group: str = ALL_GROUPS, start: Any = "2019-01", end: Any = "2023-12",
+def plot_coverage(panel: pd.DataFrame, *, measure: str = CORE_MEASURES[0],
+                  region: str = NATIONAL, group: str = ALL_GROUPS, start: Any = None,
+                  end: Any = None,
                   title: str | None = None, version: str | None = None,
                   width: str | float = "double", source: str | None = None,
                   interruptions: Mapping[str, Any] | None = None) -> tuple[Figure, Axes]:
@@ -1032,7 +1052,7 @@ def disagreement_frame(values: pd.DataFrame, *, by: str = "source", period: str 
 
 
 def plot_disagreement(values: pd.DataFrame, *, by: str = "source", period: str = "period",
-                      value: str = "value", ylabel: str = "attacks", title: str | None = None,
+                      value: str = "value", ylabel: str = "value", title: str | None = None,
                       version: str | None = None, width: str | float = "double",
                       source: str | None = None) -> tuple[Figure, Axes]:
     """Where sources disagree and by how much: per period, each source's value and the range.
@@ -1073,8 +1093,9 @@ def plot_disagreement(values: pd.DataFrame, *, by: str = "source", period: str =
     return fig, ax
 
 
-def plot_annual(periods: pd.DataFrame, *, measure: str = "attacks", region: str = NATIONAL,
-                group: str = ALL_GROUPS, period: str = "period", start: int | None = 2014,
+def plot_annual(periods: pd.DataFrame, *, measure: str = CORE_MEASURES[0],
+                region: str = NATIONAL, group: str = ALL_GROUPS, period: str = "period",
+                start: int | None = None,
                 end: int | None = None, title: str | None = None, version: str | None = None,
                 width: str | float = "single", source: str | None = None,
                 highlight: Mapping[str, int] | None = None) -> tuple[Figure, Axes]:

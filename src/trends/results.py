@@ -513,6 +513,19 @@ class ITSResults:
         out["used"] = d.used[rows]
         return out
 
+    def report(self) -> str:
+        """A plain-language paragraph per interruption (what changed, by how much, with the
+        interval and its method) and one on the caveats (leverage, convergence, calibration):
+        :func:`trends.narrative.report`.
+
+        Returns
+        -------
+        str
+        """
+        from trends.narrative import report
+
+        return report(self)
+
     def plot(self, ax: Any = None, **kwargs: Any) -> tuple[Any, Any]:
         """Observed series, fitted segments and the counterfactual with its band:
         :func:`trends.plot.plot_its` of these results, labels (outcome, unit, frequency)
@@ -782,6 +795,10 @@ class ITSResults:
                 f"{k} = {_fmt(v)}" for k, v in self.error_params.items())))
         items.append(("Intervals", f"{100 * (1 - self.spec.alpha):g}% "
                       + ("t" if self._use_t else "normal")))
+        if not self.converged:
+            items.append(("Convergence", "NOT CONVERGED: the optimiser ended away from a "
+                          "maximum of the likelihood; kept at the user's request "
+                          "(keep_unconverged=True); estimates and intervals are not reliable"))
         items.extend(("Warning", note) for note in self.notes)
         return items
 
@@ -893,7 +910,7 @@ setattr(ITSResults, "__delattr__", _immutable_delattr)  # noqa: B010
 
 def _extra_header(res: ITSResults) -> list[tuple[str, str]]:
     """Header lines for several sources and aggregate observations."""
-    d: Any = res.design  # a trends.sources.SourceDesign when it has source_labels
+    d: Any = res.design  # a SourceDesign (several sources) has sources and reference
     items: list[tuple[str, str]] = []
     if hasattr(d, "source_labels"):
         n = int(d.treated.sum())

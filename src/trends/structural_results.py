@@ -674,6 +674,19 @@ class StructuralResults:
         lines += ["\\bottomrule", "\\end{tabular}", "\\end{table}"]
         return "\n".join(lines) + "\n"
 
+    def report(self) -> str:
+        """A plain-language paragraph per interruption (what changed, by how much, with the
+        interval and its method) and one on the caveats (leverage, convergence, calibration):
+        :func:`trends.narrative.report`.
+
+        Returns
+        -------
+        str
+        """
+        from trends.narrative import report
+
+        return report(self)
+
     def plot(self, ax: Any = None, **kwargs: Any) -> tuple[Any, Any]:
         """Observed series, fitted signal and counterfactual with its simulated band:
         :func:`trends.plot.plot_its` of these results (labels from the results unless given;

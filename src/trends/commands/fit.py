@@ -1,10 +1,15 @@
 """``trends fit``: fit an interrupted time-series model to a CSV file.
 
 Writes ``DIR/table.csv`` (the coefficient table, one row per term, numbers with 10 significant
-digits) and ``DIR/summary.md`` (model facts, coefficient table and residual diagnostics), each
-atomically; with ``--window NAME=START:END`` (repeatable) also ``DIR/windows.csv``
-(:meth:`trends.results.ITSResults.window_effects`). Bad input raises :class:`~trends.errors.InputError` or
-:class:`~trends.errors.SpecificationError` (exit status 2, one line on stderr).
+digits), ``DIR/summary.md`` (data file and selection, window, family, seasonality,
+covariates, offset, covariance, periods used and missing, warnings and convergence, the table,
+a legend of its columns and residual diagnostics) and ``DIR/fit.json`` (the options and input
+checksums, read by ``trends report DIR``); with ``--window NAME=START:END`` (repeatable) also
+``DIR/windows.csv`` (:meth:`trends.results.ITSResults.window_effects`), with ``--plot``
+``DIR/fit.png`` and ``DIR/fit.svg``, with ``--report`` ``DIR/report.html``. All outputs are
+committed together (:class:`trends.atomic.OutputSet`) or none is. Bad input raises
+:class:`~trends.errors.InputError` or :class:`~trends.errors.SpecificationError` (exit status 2,
+one line on stderr).
 """
 
 from __future__ import annotations
@@ -54,8 +59,16 @@ def register(subparsers: Any) -> None:
                    help="window estimand (repeatable): fitted, counterfactual, excess and ratio "
                    "summed over START..END (inclusive), written to windows.csv")
     p.add_argument("--out", required=True, metavar="DIR",
-                   help="output folder: table.csv and summary.md are written there (and "
-                   "windows.csv with --window)")
+                   help="output folder: table.csv, summary.md and fit.json (the command and "
+                   "input checksums, read by `trends report DIR`) are written there, with "
+                   "windows.csv (--window), fit.png and fit.svg (--plot), report.html "
+                   "(--report), all or none")
+    p.add_argument("--plot", action="store_true",
+                   help="also write DIR/fit.png and DIR/fit.svg: observed series, fitted "
+                   "model and counterfactual with its band (byte-identical across runs)")
+    p.add_argument("--report", action="store_true",
+                   help="also write DIR/report.html: a self-contained page (figure embedded, "
+                   "narrative, tables, provenance) that opens offline")
     from trends.commands.fit_structural import add_structural_arguments  # --model structural
 
     add_structural_arguments(p)
@@ -179,6 +192,9 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
                    help="M, W, Q or Y (default: inferred from the dates; needed for R decimal "
                    "time of a single period, or when the second --date column is not named "
                    "month, quarter or week)")
+    p.add_argument("--keep-unconverged", dest="keep_unconverged", action="store_true",
+                   help="keep a fit whose optimiser did not converge (refused otherwise); "
+                   "summary.md then says so")
     add_select_argument(p)
     add_window_arguments(p)
 
@@ -282,7 +298,8 @@ def covariate_columns(df: pd.DataFrame, items: list[str] | None,
                                      f"one of {', '.join(TRANSFORMS)} (e.g. log:{col})")
         if col not in df.columns:
             raise InputError("--covariate names a column the file does not have", path=path,
-                             line=1, field=col, expected=f"one of {', '.join(map(str, df.columns))}")
+                             line=1, field=col,
+                             expected=f"one of {', '.join(map(str, df.columns))}")
         raw = df[col]
         x = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
         func, ok, expected = TRANSFORMS[fn]
@@ -311,7 +328,7 @@ def build_spec(args: argparse.Namespace, path: Path, df: pd.DataFrame,
             interruptions=interruptions, changes=getattr(args, "changes_map", args.changes),
             family=args.family, offset=args.offset, seasonality=args.seasonality,
             covariates=getattr(args, "covariate_columns", args.covariate), freq=args.freq,
-            **extra,
+            keep_unconverged=bool(getattr(args, "keep_unconverged", False)), **extra,
         )
     except SpecificationError as exc:
         agg = extra.get("aggregates")
@@ -422,17 +439,17 @@ def read_csv(path: Path, date: str | list[str]) -> pd.DataFrame:
 
 
 @contextlib.contextmanager
-def collected_warnings(command: str) -> Iterator[None]:
+def collected_warnings(command: str) -> Iterator[list[str]]:
     """Collect the warnings statsmodels (or numpy) raise during a successful fit and print them
     afterwards as one sentence on stderr, instead of Python's two-line form with a source-code
-    line."""
+    line. Yields a list that holds the warnings (one text each) once the block has run."""
     import sys
     import warnings
 
+    seen: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        yield
-    seen: list[str] = []
+        yield seen
     for w in caught:
         text = " ".join(str(w.message).split()).rstrip(".")
         item = f"{text} ({w.category.__name__})"
@@ -498,9 +515,72 @@ def check_outcome(df: pd.DataFrame, outcome: str, path: Path) -> None:
                          expected="a finite number, or an empty cell for a gap")
 
 
+#: What the columns of table.csv mean (the legend in summary.md and report.html).
+TABLE_LEGEND: tuple[tuple[str, str], ...] = (
+    ("term", "intercept and trend: the pre-interruption line; level[NAME]: the jump at "
+     "interruption NAME (in its first period); slope[NAME]: the change of the trend per period "
+     "from NAME on; other terms: seasonality and covariates"),
+    ("estimate, std_error", "the coefficient on the model's scale (log scale for log-link "
+     "families) and its standard error"),
+    ("ci_low, ci_high", "confidence interval of the estimate (level of --alpha)"),
+    ("p_value", "two-sided test that the coefficient is 0"),
+    ("ratio, ratio_low, ratio_high", "log-link families: exp(estimate) and its interval, the "
+     "multiplicative change (level: of the rate; slope: of the rate per period); 1 = no "
+     "change"),
+)
+
+
+def _facts(args: argparse.Namespace, path: Path, res: Any, warned: list[str]) -> list[
+        tuple[str, str]]:
+    """Data and model facts of summary.md and report.html (beside the results' own)."""
+    import numpy as np
+
+    from trends.provenance import sha256_file
+
+    d = res.design
+    y = np.asarray(d.y_full, dtype=float)
+    missing = int(np.isnan(y).sum())
+    facts = [
+        ("Data file", f"{path} (SHA-256 {sha256_file(path)[:16]})"),
+        ("Selection", " and ".join(args.select) if args.select else "all rows"),
+        ("Window", f"{args.start or 'first period'} to {args.end or 'last period'}"),
+        ("Seasonality", str(args.seasonality)),
+        ("Covariates", ", ".join(getattr(args, "covariate_columns", None) or args.covariate
+                                 or []) or "none"),
+        ("Offset", f"log({args.offset})" if args.offset else "none"),
+        ("Periods", f"{res.nperiods} in the calendar, {res.nobs} used, {missing} with the "
+         "outcome missing (left as gaps, never filled)"),
+        ("Convergence", "converged" if res.converged else
+         "NOT converged (kept with --keep-unconverged): do not cite these estimates"),
+        ("Estimation warnings", "; ".join(warned) if warned else "none"),
+    ]
+    return facts
+
+
+def _selection_title(args: argparse.Namespace, path: Path) -> str:
+    sel = f" ({', '.join(args.select)})" if args.select else ""
+    return f"{args.outcome} in {path.name}{sel}"
+
+
+def fit_record(args: argparse.Namespace, path: Path) -> dict[str, Any]:
+    """The fit.json record: the command's options (as parsed) and the inputs' checksums."""
+    from trends.provenance import sha256_file
+
+    skip = {"func", "changes_map", "covariate_columns", "date_column", "command"}
+    options = {k: v for k, v in sorted(vars(args).items()) if k not in skip
+               and (v is None or isinstance(v, str | int | float | bool | list))}
+    inputs = {str(Path(args.data).resolve()): sha256_file(path)}
+    if getattr(args, "aggregates", None):
+        inputs[str(Path(args.aggregates).resolve())] = sha256_file(Path(args.aggregates))
+    import trends
+
+    return {"command": "fit", "options": options, "inputs": inputs,
+            "trends_version": getattr(trends, "__version__", "unknown")}
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``trends fit``; returns the exit status."""
-    import pandas as pd
+    import json
 
     from trends.atomic import OutputSet, check_outputs_not_inputs
 
@@ -510,14 +590,34 @@ def run(args: argparse.Namespace) -> int:
         return run_structural(args)
     out = Path(args.out)
     windows = parse_windows(getattr(args, "window", None))
-    outputs = [out / "table.csv", out / "summary.md"] + ([out / "windows.csv"] if windows else [])
+    outputs = output_paths(args, out, windows)
     check_outputs_not_inputs([args.data, *([args.aggregates] if getattr(args, "aggregates", None)
                                            else [])], outputs, out)
+    path, res, facts, table, win, diag = fit_series(args, windows)
+    text = summary_text(args, path, res, diag, facts)
+    record = fit_record(args, path)
+    with OutputSet() as staged:  # every output of one fit, or none
+        staged.write_csv(out / "table.csv", table, float_format="%.10g")
+        staged.write_text(out / "summary.md", text)
+        if win is not None:
+            staged.write_csv(out / "windows.csv", win, float_format="%.10g")
+        stage_figure_and_report(staged, args, out, res, facts, table, win, record,
+                                f"ITS fit: {_selection_title(args, path)}")
+        staged.write_text(out / "fit.json", json.dumps(record, indent=2, sort_keys=True) + "\n")
+    print(f"trends fit: wrote {', '.join(str(p) for p in outputs)} "
+          f"({res.nobs} observations used)")
+    return 0
+
+
+def fit_series(args: argparse.Namespace, windows: dict[str, tuple[str, str]]) -> tuple[
+        Path, Any, list[tuple[str, str]], pd.DataFrame, pd.DataFrame | None, Any]:
+    """Read, specify and fit as ``trends fit`` does: ``(path, results, facts, table,
+    windows table or None, diagnostics)``."""
     path, df, interruptions = read_series(args)
     spec = build_spec(args, path, df, interruptions, cov=args.cov, errors=args.errors,
                       alpha=args.alpha, **aggregate_extra(args))
     win = None
-    with collected_warnings("trends fit"):
+    with collected_warnings("trends fit") as warned:
         try:
             res = spec.fit()
         except SpecificationError as exc:
@@ -529,27 +629,96 @@ def run(args: argparse.Namespace) -> int:
                 raise SpecificationError(f"{path}: {exc}") from None
         table = res.table().reset_index()
         diag = res.diagnostics()
+    return path, res, _facts(args, path, res, warned), table, win, diag
+
+
+def output_paths(args: argparse.Namespace, out: Path, windows: Any = None) -> list[Path]:
+    """The files one ``trends fit`` writes, in order."""
+    paths = [out / "table.csv", out / "summary.md"]
+    if windows:
+        paths.append(out / "windows.csv")
+    if getattr(args, "plot", False):
+        paths += [out / "fit.png", out / "fit.svg"]
+    if getattr(args, "report", False):
+        paths.append(out / "report.html")
+    paths.append(out / "fit.json")
+    return paths
+
+
+def summary_text(args: argparse.Namespace, path: Path, res: Any, diag: Any,
+                 facts: list[tuple[str, str]]) -> str:
+    """summary.md: title (outcome, file, selection), data and model facts, the results'
+    header and table, the column legend, residual diagnostics and published totals."""
+    import pandas as pd
+
     from trends.results import format_markdown_table
 
     tests = diag.tests.reset_index()
     tests[["statistic", "df", "p_value"]] = tests[["statistic", "df", "p_value"]].map(
         lambda v: "NA" if pd.isna(v) else f"{v:.6g}")
-    text = (
-        f"# ITS fit: {args.outcome} in {path.name}\n\n"
-        + res.to_markdown()
-        + f"\n## Residual diagnostics (lags = {diag.lags})\n\n"
-        + format_markdown_table(tests)
-        + "\n"
-    )
-    if spec.aggregates is not None:
+    text = (f"# ITS fit: {_selection_title(args, path)}\n\n## Data and model\n\n"
+            + "\n".join(f"- **{k}**: {v}" for k, v in facts) + "\n\n## Results\n\n"
+            + res.to_markdown()
+            + "\n## Columns of the table\n\n"
+            + "\n".join(f"- `{k}`: {v}" for k, v in TABLE_LEGEND)
+            + f"\n\n## Residual diagnostics (lags = {diag.lags})\n\n"
+            + format_markdown_table(tests) + "\n")
+    if res.spec.aggregates is not None:
         rep = res.aggregates_report()
         text += ("\n## Published totals (aggregates)\n\n"
                  + format_markdown_table(rep.astype(str)) + "\n")
-    with OutputSet() as staged:  # the table, summary (and windows) of one fit, or none
-        staged.write_csv(out / "table.csv", table, float_format="%.10g")
-        staged.write_text(out / "summary.md", text)
-        if win is not None:
-            staged.write_csv(out / "windows.csv", win, float_format="%.10g")
-    print(f"trends fit: wrote {out / 'table.csv'} and {out / 'summary.md'} "
-          f"({res.nobs} observations used)")
-    return 0
+    return text
+
+
+def stage_figure_and_report(staged: Any, args: argparse.Namespace, out: Path, res: Any,
+                            facts: list[tuple[str, str]], table: pd.DataFrame,
+                            win: pd.DataFrame | None, record: dict[str, Any],
+                            title: str) -> None:
+    """Stage fit.png/fit.svg (``--plot``) and report.html (``--report``) into ``staged``."""
+    want_plot = getattr(args, "plot", False)
+    want_report = getattr(args, "report", False)
+    if not (want_plot or want_report):
+        return
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from trends import plot
+
+    fig, _ = res.plot(source=Path(args.data).name)
+    if want_plot:
+        staged.write_with(out / "fit.png", lambda p: plot.write_figure(fig, p, "png"))
+        staged.write_with(out / "fit.svg", lambda p: plot.write_figure(fig, p, "svg"))
+    if want_report:
+        staged.write_text(out / "report.html", report_html(res, fig, facts, table, win, record,
+                                                           title))
+
+
+def report_html(res: Any, fig: Any, facts: list[tuple[str, str]], table: pd.DataFrame,
+                win: pd.DataFrame | None, record: dict[str, Any], title: str) -> str:
+    """The report.html text of one fit (see :mod:`trends.report_html`)."""
+    import io
+
+    from trends import plot
+    from trends import report_html as rh
+    from trends.narrative import paragraphs
+    from trends.report import format_sig
+
+    buf = io.BytesIO()
+    plot.write_figure(fig, buf, "png")
+    shown = table.copy()
+    num = shown.select_dtypes("number").columns
+    shown[num] = shown[num].map(format_sig)
+    tables: list[tuple[str, Any]] = [("Coefficients", shown)]
+    if win is not None:
+        w = win.reset_index() if win.index.name else win.copy()
+        wnum = w.select_dtypes("number").columns
+        w[wnum] = w[wnum].map(format_sig)
+        tables.append(("Windows", w))
+    prov = {"command": "trends fit " + " ".join(
+        f"--{k.replace('_', '-')}={v}" for k, v in record["options"].items()
+        if v not in (None, False, [])),
+        **{f"input {k}": f"SHA-256 {v}" for k, v in record["inputs"].items()},
+        "trends version": record["trends_version"]}
+    return rh.render(title=title, narrative=paragraphs(res), facts=[*facts, *res._header()],
+                     tables=tables, figure_png=buf.getvalue(),  # its caption is in the image
+                     provenance=prov, legend=TABLE_LEGEND)

@@ -522,7 +522,7 @@ def plot_grid(grid: pd.DataFrame, ax: Any = None, *, criterion: str = "aic",
         own = ax is None
         if own:
             w = plot._width_inches(width)
-            fig, ax = plot.figure(w, 2.8 if w <= plot.SINGLE_COLUMN else 3.4)
+            fig, ax = plot.figure(w, 2.8 if w <= plot.SINGLE_COLUMN else 4.5)
         else:
             fig = ax.figure
         _draw_grid(grid, ax, fig, breaks, delta, label, hyp, criterion)

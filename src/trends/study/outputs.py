@@ -234,13 +234,15 @@ def stage_figures(ctx: Any) -> None:
     panel, periods = inputs.panel, inputs.periods
     figs: dict[str, Any] = {}
     figs["coverage"] = plot.plot_coverage(
-        panel, version=v, source="published PIPS, PICSS, CRSS and SATP figures",
+        panel, version=v, start="2019-01", end="2023-12",
+        source="published PIPS, PICSS, CRSS and SATP figures",
         interruptions=analysis.DEFAULT_INTERRUPTIONS)[0]
     figs["disagreement_annual"] = plot.plot_disagreement(
         analysis.annual_values(periods, start=2016, end=2025), ylabel="attacks per year",
         title="Annual national attacks: disagreement between sources", version=v)[0]
     figs["series_national"] = plot.plot_series(panel, source="PICSS", start=analysis.START,
                                                end=analysis.END, version=v,
+                                               interruptions=analysis.DEFAULT_INTERRUPTIONS,
                                                source_label="PICSS monthly reports")[0]
     figs["series_provinces"] = _provinces_figure(panel, v)
     for m in ("attacks", "killed"):
