@@ -315,7 +315,7 @@ class ITS:
                     "source= (several sources) cannot be combined with group= (controlled ITS)")
             self._design = build_source_design(
                 data, source=source, outcome=outcome,
-                date=date,  # type: ignore[arg-type]  # one column or the year,period pair
+                date=date,  # one column or the year,period pair
                 interruptions=interruptions,
                 changes=changes, family=family, offset=offset, seasonality=seasonality,
                 covariates=covariates, freq=freq, reference=reference,
