@@ -58,3 +58,16 @@ def test_annual_start_sensitivity_matches_direct_fit(inputs):
     assert t["nobs"].iloc[0] == 8
     with pytest.raises(SpecificationError, match="unknown annual model"):
         describe.annual_start_sensitivity(inputs, model="attacks_nobody_annual")
+
+
+def test_monthly_ratio_matches_pandas(inputs):
+    p = inputs.panel
+    sel = p[(p.region == "national") & (p.group == "all") & (p.measure == "attacks")]
+    a = sel[sel.source == "PICSS"].set_index("month")["value"].dropna()
+    b = sel[sel.source == "PIPS"].set_index("month")["value"].dropna()
+    both = a.index.intersection(b.index)
+    r = describe.monthly_ratio(p).set_index("month")
+    assert list(r.index) == sorted(both)
+    np.testing.assert_allclose(r["ratio"], (a[both] / b[both]).sort_index().to_numpy())
+    with pytest.raises(SpecificationError, match="no monthly"):
+        describe.monthly_ratio(p, denominator="nobody")

@@ -57,6 +57,26 @@ def source_ratio(periods: pd.DataFrame, numerator: str = "PICSS", denominator: s
     return out
 
 
+def monthly_ratio(panel: pd.DataFrame, numerator: str = "PICSS", denominator: str = "PIPS",
+                  measure: str = "attacks", region: str = "national",
+                  group: str = "all") -> pd.DataFrame:
+    """Month-by-month ratio of two sources' published monthly figures (months both published).
+
+    Returns columns ``month, <numerator>, <denominator>, ratio``.
+    """
+    sel = panel[(panel["measure"] == measure) & (panel["region"] == region)
+                & (panel["group"] == group) & panel["source"].isin([numerator, denominator])]
+    wide = sel.assign(value=pd.to_numeric(sel["value"], errors="coerce")).pivot_table(
+        index="month", columns="source", values="value", aggfunc="first")
+    for s in (numerator, denominator):
+        if s not in wide.columns:
+            raise SpecificationError(f"no monthly {measure} from {s!r} ({region}, {group})")
+    out = wide[[numerator, denominator]].dropna().reset_index()
+    out.columns.name = None
+    out["ratio"] = out[numerator] / out[denominator]
+    return out
+
+
 def year_changes(periods: pd.DataFrame, from_year: int | str, to_year: int | str,
                  sources: Sequence[str] | None = None, measure: str = "attacks",
                  region: str = "national", group: str = "all") -> pd.DataFrame:
@@ -109,4 +129,4 @@ def annual_start_sensitivity(inputs: Any, model: str = "attacks_pips_annual",
     return table[cols]
 
 
-__all__ = ["annual_start_sensitivity", "source_ratio", "year_changes"]
+__all__ = ["annual_start_sensitivity", "monthly_ratio", "source_ratio", "year_changes"]
