@@ -67,6 +67,25 @@ def test_place_contrast_says_when_no_month(panel):
     assert empty["note"].str.contains("no month").all()
 
 
+def test_place_annual_matches_pandas(periods):
+    y = periods[(periods.period_type == "year") & (periods.group == "all")
+                & (periods.measure == "attacks")]
+    t = c.place_annual(periods)
+    for src in ("PICSS", "PIPS"):
+        w = y[y.source == src].pivot_table(index="period", columns="region", values="value")
+        w = w.reindex(columns=["khyber_pakhtunkhwa", "ex_fata", "balochistan", "national",
+                               "khyber_pakhtunkhwa_incl_ex_fata"])
+        kp = (w["khyber_pakhtunkhwa"] + w["ex_fata"]).fillna(
+            w["khyber_pakhtunkhwa_incl_ex_fata"])
+        years = sorted(w.index[kp.notna() & w["balochistan"].notna()])
+        got = t[(t.source == src) & (t.region == "khyber_pakhtunkhwa_incl_ex_fata")]
+        assert list(got["window"]) == years
+        np.testing.assert_allclose(got["value"], kp[years])
+        bal = t[(t.source == src) & (t.region == "balochistan")].set_index("window")
+        np.testing.assert_allclose(bal["share_pct"],
+                                   100 * w.loc[years, "balochistan"] / w.loc[years, "national"])
+
+
 def test_group_contrast_matches_published(periods):
     t = c.group_contrast(periods).set_index(["group", "window"])
     y = periods[(periods.source == "PIPS") & (periods.period_type == "year")
@@ -113,5 +132,9 @@ def test_contrasts_table_columns_and_errors(panel, periods):
     dup = pd.concat([panel.head(1), panel.head(1)])
     with pytest.raises(InputError, match="month reported twice"):
         c.monthly(dup, dup.source.iloc[0], dup.region.iloc[0], dup.measure.iloc[0])
+    ydup = pd.concat([periods.head(1), periods.head(1)]).assign(period_type="year")
+    r = ydup.iloc[0]
+    with pytest.raises(InputError, match="year reported twice"):
+        c.annual(ydup, r.source, r.region, r.measure, r.group)
     with pytest.raises(InputError, match="periods lacks a column"):
         c.group_contrast(periods.drop(columns="period_type"))

@@ -8,10 +8,11 @@ filled, split or interpolated), and says where the data do not allow one:
 * :func:`group_contrast`: a source's annual counts by perpetrator group (PIPS: ``ttp``,
   ``religiously_inspired``, ``nationalist_insurgents``, ``baloch_insurgents``, ...) with each
   group's share of the same year's all-group total;
-* :func:`place_contrast`: monthly attacks in Khyber Pakhtunkhwa including the merged districts
-  (ex-FATA) against Balochistan, like with like: a source that reports mainland KP and ex-FATA
-  apart (PICSS) is summed month by month (only months with both parts), a source whose KP
-  already includes them (PIPS, ``khyber_pakhtunkhwa_incl_ex_fata``) is taken as published;
+* :func:`place_contrast` (:func:`place_annual` for annual totals): monthly attacks in Khyber
+  Pakhtunkhwa including the merged districts (ex-FATA) against Balochistan, like with like: a
+  source that reports mainland KP and ex-FATA apart (PICSS) is summed month by month (only
+  months with both parts), a source whose KP already includes them (PIPS,
+  ``khyber_pakhtunkhwa_incl_ex_fata``) is taken as published;
 * :func:`victim_contrast`: deaths in attacks by victim type (security forces, civilians,
   militants) over the months where the split is published, and the published annual splits
   (:func:`annual_victims`).
@@ -90,6 +91,31 @@ def monthly(panel: pd.DataFrame, source: str, region: str, measure: str,
     return s.sort_index()
 
 
+def annual(periods: pd.DataFrame, source: str, region: str, measure: str,
+           group: str = "all") -> pd.Series:
+    """Published annual values of one series (index ``YYYY`` strings, gaps dropped)."""
+    _need(periods, ("period", "period_type", "region", "group", "measure", "source", "value"),
+          "periods")
+    sel = periods[(periods["source"] == source) & (periods["period_type"] == "year")
+                  & (periods["region"] == region) & (periods["group"] == group)
+                  & (periods["measure"] == measure)]
+    vals = pd.to_numeric(sel["value"], errors="coerce")
+    s = pd.Series(vals.to_numpy(dtype=float), index=sel["period"].astype(str).to_numpy())
+    s = s[s.notna()]
+    if s.index.duplicated().any():
+        raise InputError("year reported twice", field="period",
+                         value=s.index[s.index.duplicated()][0],
+                         expected=f"one value per year of {source} {region} {measure}")
+    return s.sort_index()
+
+
+def _combine_kp(kp: pd.Series, fata: pd.Series, combined: pd.Series) -> pd.Series:
+    both = kp.index.intersection(fata.index)
+    summed = kp[both] + fata[both]
+    extra = combined[~combined.index.isin(summed.index)]
+    return pd.concat([summed, extra]).sort_index()
+
+
 def kp_incl_ex_fata(panel: pd.DataFrame, source: str, measure: str = "attacks") -> pd.Series:
     """Monthly Khyber Pakhtunkhwa including the merged districts, like with like.
 
@@ -97,12 +123,9 @@ def kp_incl_ex_fata(panel: pd.DataFrame, source: str, measure: str = "attacks") 
     else the source's own combined figure (``khyber_pakhtunkhwa_incl_ex_fata``) where it
     published one; else the month is missing (never one part alone).
     """
-    kp, fata = monthly(panel, source, KP, measure), monthly(panel, source, EX_FATA, measure)
-    both = kp.index.intersection(fata.index)
-    summed = kp[both] + fata[both]
-    combined = monthly(panel, source, KP_ALL, measure)
-    extra = combined[~combined.index.isin(summed.index)]
-    return pd.concat([summed, extra]).sort_index()
+    return _combine_kp(monthly(panel, source, KP, measure), monthly(panel, source, EX_FATA,
+                                                                     measure),
+                       monthly(panel, source, KP_ALL, measure))
 
 
 def _in(s: pd.Series, window: tuple[str, str]) -> pd.Series:
@@ -153,6 +176,32 @@ def place_contrast(panel: pd.DataFrame, windows: Mapping[str, tuple[str, str]] =
                                  len(months), total, total / len(months), base,
                                  note=f"months: {months[0]}..{months[-1]}"))
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def place_annual(periods: pd.DataFrame, sources: Sequence[str] = ("PICSS", "PIPS"),
+                 measure: str = "attacks") -> pd.DataFrame:
+    """Annual KP incl. ex-FATA against Balochistan, by source, in years both are published.
+
+    KP incl. ex-FATA is built as in :func:`kp_incl_ex_fata` (mainland KP + ex-FATA when both
+    are published for the year, else the source's combined figure); ``base`` is the source's
+    national total of the year (``share_pct`` empty when it is not published).
+    """
+    rows = []
+    for src in sources:
+        kp = _combine_kp(annual(periods, src, KP, measure), annual(periods, src, EX_FATA, measure),
+                         annual(periods, src, KP_ALL, measure))
+        bal = annual(periods, src, BALOCHISTAN, measure)
+        nat = annual(periods, src, "national", measure)
+        for year in kp.index.intersection(bal.index):
+            base = float(nat[year]) if year in nat.index else np.nan
+            for region, series, s in ((KP_ALL, "KP incl. ex-FATA", kp),
+                                      (BALOCHISTAN, "Balochistan", bal)):
+                rows.append(_row("place", series, src, region, "all", measure, year, 12,
+                                 float(s[year]), float(s[year]) / 12, base,
+                                 note="annual total" + ("" if np.isfinite(base)
+                                                        else "; no national total")))
+    out = pd.DataFrame(rows, columns=list(COLUMNS))
+    return out.sort_values(["window", "source"], kind="stable").reset_index(drop=True)
 
 
 def group_contrast(periods: pd.DataFrame, source: str = "PIPS",
@@ -253,11 +302,12 @@ def annual_victims(periods: pd.DataFrame, years: Sequence[str] | None = None,
 def contrasts_table(panel: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
     """The three contrasts stacked (``results/contrasts.csv``), columns :data:`COLUMNS`."""
     frames = [group_contrast(periods), group_contrast(periods, measure="killed"),
-              place_contrast(panel),
+              place_contrast(panel), place_annual(periods),
               victim_contrast(panel, windows={**WINDOWS, "calendar 2022": ("2022-01", "2022-12")}),
               annual_victims(periods)]
     return pd.concat(frames, ignore_index=True)[list(COLUMNS)]
 
 
-__all__ = ["COLUMNS", "PIPS_GROUPS", "VICTIMS", "WINDOWS", "annual_victims", "contrasts_table",
-           "group_contrast", "kp_incl_ex_fata", "monthly", "place_contrast", "victim_contrast"]
+__all__ = ["COLUMNS", "PIPS_GROUPS", "VICTIMS", "WINDOWS", "annual", "annual_victims",
+           "contrasts_table", "group_contrast", "kp_incl_ex_fata", "monthly", "place_annual",
+           "place_contrast", "victim_contrast"]
