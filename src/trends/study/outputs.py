@@ -57,6 +57,7 @@ TABLES: dict[str, tuple[str, str]] = {
     "claims_parts": ("01_data", "Each checkable part of those claims"),
     "annual_attacks": ("02_explore", "Published annual attacks by source"),
     "annual_killed": ("02_explore", "Published annual people killed by source"),
+    "contrasts": ("02_explore", "Group, place and victim contrasts the data allow"),
     "specification": ("03_its", "Evidence for the model specification"),
     "model_attacks": ("03_its", "Coefficients of the attacks model"),
     "model_killed": ("03_its", "Coefficients of the killed model"),
@@ -397,6 +398,12 @@ def stage_tables(ctx: Any) -> None:
                            ctx.results / f"annual_{m}", digits=0,
                            caption=f"Published annual national {m} by source",
                            label=f"tab:annual_{m}")
+    from trends.study.contrasts import contrasts_table
+
+    out += write_table(contrasts_table(inputs.panel, inputs.periods), ctx.results / "contrasts",
+                       digits=1, caption="Group (PIPS annual), place (KP incl. ex-FATA vs "
+                       "Balochistan, months with both) and victim-type contrasts",
+                       label="tab:contrasts")
     out += write_table(analysis.revisions_table(inputs.alternatives), ctx.results / "revisions",
                        caption="Cells where a source's reports disagree", label="tab:revisions")
     if inputs.audit is not None:
