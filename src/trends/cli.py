@@ -28,6 +28,7 @@ SUMMARIES: dict[str, str] = {
     "clean": "clean count tables or event files into a monthly panel with an audit trail",
     "fit": "fit an interrupted time-series model to a CSV series",
     "robust": "break-date grid: refit an ITS model at every placement of its interruptions",
+    "report": "write FIT_DIR/report.html for a folder written by `trends fit`",
     "reproduce": "run the whole pipeline on the embedded data (data/raw -> data/processed, ...)",
     "vocabulary": "start or check a vocabulary (region/group/measure names and rules) for "
     "another country or dataset",
