@@ -25,7 +25,7 @@ reproduce: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src/trends
-	MPLBACKEND=Agg $(BIN)/python -m pytest --nbval tests notebooks
+	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 --dist loadfile --nbval tests notebooks
 	MPLBACKEND=Agg $(BIN)/python -m pytest --doctest-modules src/trends -p no:cacheprovider \
 		--ignore=src/trends/analysis.py --ignore=src/trends/outputs.py  # aliases of trends.study.*
 
